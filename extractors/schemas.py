@@ -1,0 +1,193 @@
+"""Data shapes, declared once: row dataclasses and the pyarrow schemas of the lake tables.
+
+Every lake table is a list of dataclass rows turned into an Arrow table with ``to_table``.
+The dbt sources read exactly these columns; ``tests/test_schemas.py`` keeps both in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pyarrow as pa
+
+SEGMENTS = ("main", "related")
+
+ITEM_CATEGORIES = (
+    "drones", "combat_aircraft", "helicopters", "trainer_aircraft", "ballistic_missiles", "missiles",
+    "air_defense", "radars", "ammunition", "armored_vehicles", "electronics", "technology",
+    "raw_materials", "military_equipment", "weapons",
+)
+TRANSFER_STATUSES = ("delivered", "ongoing", "planned", "considered", "sought", "offered", "intercepted", "denied")
+EVENT_TYPES = (
+    "meeting", "visit", "phone_call", "agreement", "sanctions", "aid_package", "attack", "interception",
+    "publication", "production", "training", "ceasefire", "inauguration", "invasion", "denial",
+)
+DATE_GRANULARITIES = ("day", "week", "month", "year")
+PUBLISHED_DATE_SOURCES = ("sidecar", "text", "url")
+INGESTION_STATUSES = ("processed", "duplicate", "quarantined")
+
+
+@dataclass
+class ArticleRow:
+    article_id: str
+    source_file: str
+    title: str | None
+    published_date: date | None
+    published_date_source: str | None
+    source_name: str | None
+    url: str | None
+    char_count: int
+    ingested_at: datetime
+    extractor_version: str
+    sha256: str
+    encoding: str
+    main_char_count: int
+    related_segment_count: int
+    warnings: list[str] = field(default_factory=list)
+    batch_id: str = ""
+
+
+@dataclass
+class TransferRow:
+    row_id: str
+    article_id: str
+    supplier_id: str
+    recipient_id: str
+    item_category: str
+    item_text: str
+    item_model: str | None
+    quantity_min: int | None
+    quantity_max: int | None
+    quantity_unit: str | None
+    status: str
+    time_text: str | None
+    segment: str
+    sentence_index: int
+    evidence_text: str
+    confidence: float
+    rule: str
+    batch_id: str = ""
+
+
+@dataclass
+class StatementRow:
+    row_id: str
+    article_id: str
+    speaker_name: str | None
+    speaker_role: str | None
+    speaker_actor_id: str | None
+    reporting_verb: str
+    quote_text: str
+    is_direct: bool
+    date_text: str | None
+    statement_date: date | None
+    segment: str
+    sentence_index: int
+    evidence_text: str
+    confidence: float
+    rule: str
+    batch_id: str = ""
+
+
+@dataclass
+class EventRow:
+    row_id: str
+    article_id: str
+    event_type: str
+    actor_ids: list[str]
+    location_text: str | None
+    date_text: str | None
+    event_date: date | None
+    date_granularity: str | None
+    segment: str
+    sentence_index: int
+    evidence_text: str
+    confidence: float
+    rule: str
+    batch_id: str = ""
+
+
+@dataclass
+class IngestionRow:
+    file_name: str
+    file_path: str
+    sha256: str
+    size_bytes: int
+    mtime_ns: int
+    status: str
+    reason: str | None
+    article_id: str | None
+    duplicate_of: str | None
+    run_id: str
+    batch_id: str
+    ingested_at: datetime
+
+
+_TS = pa.timestamp("us", tz="UTC")
+
+ARTICLES_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("source_file", pa.string()), ("title", pa.string()),
+    ("published_date", pa.date32()), ("published_date_source", pa.string()), ("source_name", pa.string()),
+    ("url", pa.string()), ("char_count", pa.int64()), ("ingested_at", _TS), ("extractor_version", pa.string()),
+    ("sha256", pa.string()), ("encoding", pa.string()), ("main_char_count", pa.int64()),
+    ("related_segment_count", pa.int64()), ("warnings", pa.list_(pa.string())), ("batch_id", pa.string()),
+])
+TRANSFERS_SCHEMA = pa.schema([
+    ("row_id", pa.string()), ("article_id", pa.string()), ("supplier_id", pa.string()), ("recipient_id", pa.string()),
+    ("item_category", pa.string()), ("item_text", pa.string()), ("item_model", pa.string()),
+    ("quantity_min", pa.int64()), ("quantity_max", pa.int64()), ("quantity_unit", pa.string()),
+    ("status", pa.string()), ("time_text", pa.string()), ("segment", pa.string()), ("sentence_index", pa.int64()),
+    ("evidence_text", pa.string()), ("confidence", pa.float64()), ("rule", pa.string()), ("batch_id", pa.string()),
+])
+STATEMENTS_SCHEMA = pa.schema([
+    ("row_id", pa.string()), ("article_id", pa.string()), ("speaker_name", pa.string()),
+    ("speaker_role", pa.string()), ("speaker_actor_id", pa.string()), ("reporting_verb", pa.string()),
+    ("quote_text", pa.string()), ("is_direct", pa.bool_()), ("date_text", pa.string()),
+    ("statement_date", pa.date32()), ("segment", pa.string()), ("sentence_index", pa.int64()),
+    ("evidence_text", pa.string()), ("confidence", pa.float64()), ("rule", pa.string()), ("batch_id", pa.string()),
+])
+EVENTS_SCHEMA = pa.schema([
+    ("row_id", pa.string()), ("article_id", pa.string()), ("event_type", pa.string()),
+    ("actor_ids", pa.list_(pa.string())), ("location_text", pa.string()), ("date_text", pa.string()),
+    ("event_date", pa.date32()), ("date_granularity", pa.string()), ("segment", pa.string()),
+    ("sentence_index", pa.int64()), ("evidence_text", pa.string()), ("confidence", pa.float64()),
+    ("rule", pa.string()), ("batch_id", pa.string()),
+])
+INGESTIONS_SCHEMA = pa.schema([
+    ("file_name", pa.string()), ("file_path", pa.string()), ("sha256", pa.string()), ("size_bytes", pa.int64()),
+    ("mtime_ns", pa.int64()), ("status", pa.string()), ("reason", pa.string()), ("article_id", pa.string()),
+    ("duplicate_of", pa.string()), ("run_id", pa.string()), ("batch_id", pa.string()), ("ingested_at", _TS),
+])
+
+# lake table name -> (row class, schema)
+LAKE_TABLES: dict[str, tuple[type, pa.Schema]] = {
+    "articles": (ArticleRow, ARTICLES_SCHEMA),
+    "transfers": (TransferRow, TRANSFERS_SCHEMA),
+    "statements": (StatementRow, STATEMENTS_SCHEMA),
+    "events": (EventRow, EVENTS_SCHEMA),
+    "ingestions": (IngestionRow, INGESTIONS_SCHEMA),
+}
+
+
+def to_table(name: str, rows: list) -> pa.Table:
+    """Turn dataclass rows of lake table ``name`` into an Arrow table with its declared schema."""
+    cls, schema = LAKE_TABLES[name]
+    cols: dict[str, list] = {f.name: [] for f in schema}
+    for row in rows:
+        if not isinstance(row, cls):
+            raise TypeError(f"{name}: expected {cls.__name__}, got {type(row).__name__}")
+        for key, value in dataclasses.asdict(row).items():
+            cols[key].append(value)
+    return pa.Table.from_pydict(cols, schema=schema)
+
+
+@dataclass
+class ArticleExtraction:
+    """Everything one article yields."""
+
+    article: ArticleRow
+    transfers: list[TransferRow] = field(default_factory=list)
+    statements: list[StatementRow] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)

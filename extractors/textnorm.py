@@ -1,0 +1,68 @@
+"""Arabic text normalisation and tokenisation, built on camel-tools' offline utilities.
+
+``clean`` keeps the text readable (for ``evidence_text``); ``fold`` is the matching form:
+no diacritics or tatweel, alef variants -> ا, ى -> ي, ة -> ه, ؤ -> و, ئ -> ي, Arabic-Indic digits -> ASCII.
+``fold`` preserves length only roughly, so matching is done on tokens, never on character offsets of
+the folded string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from camel_tools.tokenizers.word import simple_word_tokenize
+from camel_tools.utils.dediac import dediac_ar
+from camel_tools.utils.normalize import (
+    normalize_alef_ar,
+    normalize_alef_maksura_ar,
+    normalize_teh_marbuta_ar,
+    normalize_unicode,
+)
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_HAMZA_SEATS = str.maketrans({"ؤ": "و", "ئ": "ي", "ٱ": "ا"})
+_TATWEEL = "\u0640"
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+
+def clean(text: str) -> str:
+    """Readable cleaned text: Unicode NFKC-compatible Arabic forms, no zero-width marks, single spaces."""
+    text = normalize_unicode(text)
+    text = _ZERO_WIDTH.sub("", text)
+    return _SPACES.sub(" ", text)
+
+
+@lru_cache(maxsize=200_000)
+def fold_token(token: str) -> str:
+    """Matching form of one token (cached: news vocabulary repeats heavily)."""
+    token = dediac_ar(token).replace(_TATWEEL, "")
+    token = normalize_alef_ar(token)
+    token = normalize_alef_maksura_ar(token)
+    token = normalize_teh_marbuta_ar(token)
+    return token.translate(_HAMZA_SEATS).translate(_DIGITS).lower()
+
+
+def fold(text: str) -> str:
+    """Matching form of a text: every token folded, joined by single spaces."""
+    return " ".join(fold_token(t) for t in tokenize(text))
+
+
+def tokenize(text: str) -> list[str]:
+    """camel-tools word tokenisation (splits punctuation off words)."""
+    return simple_word_tokenize(text)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def arabic_ratio(text: str) -> float:
+    """Share of letters that are Arabic letters (used to refuse non-Arabic input)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if "\u0600" <= c <= "\u06ff") / len(letters)
