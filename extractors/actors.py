@@ -1,0 +1,84 @@
+"""Finding actors (states, organisations, media, known persons) in tokens, via the gazetteer.
+
+Demonyms in the singular (إيراني، الروسية) are adjectives: they say whose a thing is (مسيرات إيرانية) but
+are not the subject of a verb; names, capitals, seats of power and plural demonyms (الروس) can be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.gazetteer import ambiguous_aliases, blocking_phrases, load_actors, load_aliases, load_persons
+from extractors.matcher import PhraseMatcher
+from extractors.tokens import Token
+
+ADJECTIVE_KINDS = frozenset({"demonym_m", "demonym_f"})
+# actors whose mention means "the West" as a bloc only in the plural/adjective sense are handled by data.
+
+
+@dataclass(frozen=True, slots=True)
+class ActorMention:
+    start: int  # token index
+    end: int
+    actor_id: str
+    kind: str  # alias kind from the gazetteer, or "person"
+    prefix: str  # proclitic on the first token (و، ب، ل، ...)
+    person: str | None = None  # the person's name as in the lexicon, for kind == "person"
+
+    @property
+    def is_adjective(self) -> bool:
+        return self.kind in ADJECTIVE_KINDS
+
+    @property
+    def governed_by(self) -> str:
+        """The preposition attached to the mention, if any: 'ل', 'ب', 'ك' or ''."""
+        p = self.prefix.lstrip("وف")
+        return p[:1] if p[:1] in ("ل", "ب", "ك") else ""
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> PhraseMatcher:
+    entries: list[tuple[str, tuple[str, str, str | None] | None]] = []
+    ambiguous = ambiguous_aliases()
+    for alias in load_aliases():
+        if ambiguous.get(alias.folded) == "common_word":
+            continue  # also an everyday word (مالي، سيول، القاعدة): too risky without a model
+        entries.append((alias.alias, (alias.actor_id, alias.kind, None)))
+    for person in load_persons():
+        entries.append((person.name_ar, (person.actor_id, "person", person.name_ar)))
+    for phrase in blocking_phrases():
+        entries.append((" ".join(phrase), None))  # consumes "مجلس الأمن القومي" before "مجلس الأمن" can hit
+    return PhraseMatcher(entries)
+
+
+def actor_type(actor_id: str) -> str | None:
+    actor = load_actors().get(actor_id)
+    return actor.actor_type if actor else None
+
+
+def actor_parent(actor_id: str) -> str | None:
+    actor = load_actors().get(actor_id)
+    return actor.parent_id if actor else None
+
+
+def find_actors(toks: list[Token], lo: int = 0, hi: int | None = None) -> list[ActorMention]:
+    out: list[ActorMention] = []
+    for m in _matcher().find(toks, lo, hi):
+        if m.value is None:
+            continue
+        actor_id, kind, person = m.value
+        out.append(ActorMention(m.start, m.end, actor_id, kind, m.prefix, person))
+    return out
+
+
+def actor_keys(toks: list[Token]) -> set[str]:
+    """Topic keys of a text: actor ids and the persons named (used to tell teasers from the main story)."""
+    keys: set[str] = set()
+    for m in find_actors(toks):
+        if actor_type(m.actor_id) == "media":
+            continue
+        keys.add(m.actor_id)
+        if m.person:
+            keys.add("person:" + toks[m.end - 1].folded)
+    return keys

@@ -1,0 +1,76 @@
+"""One sentence, analysed once: tokens, actors, persons, items, dates and quantities.
+
+Every fact extractor (transfers, statements, events) reads these views instead of re-scanning text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from extractors.actors import ActorMention, actor_type, find_actors
+from extractors.dates import DateMention, find_dates
+from extractors.items import ItemMention, find_items
+from extractors.persons import PersonMention, find_persons
+from extractors.quantities import Quantity, find_quantities
+from extractors.segments import Sentence
+from extractors.tokens import Token, tokens_of
+
+BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
+QUOTE_CHARS = frozenset("\"«»“”")
+
+
+@dataclass
+class SentenceView:
+    sentence: Sentence
+    pub: date | None  # publication date usable for resolving (None in related segments)
+    toks: list[Token] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.toks = tokens_of(self.sentence.text)
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @cached_property
+    def actors(self) -> list[ActorMention]:
+        return find_actors(self.toks)
+
+    @cached_property
+    def party_actors(self) -> list[ActorMention]:
+        """Actors that can be a party (supplier, recipient, event actor): no media, no persons."""
+        return [a for a in self.actors if a.kind != "person" and actor_type(a.actor_id) != "media"]
+
+    @cached_property
+    def persons(self) -> list[PersonMention]:
+        return find_persons(self.toks, self.text, self.actors)
+
+    @cached_property
+    def quantities(self) -> list[Quantity]:
+        return find_quantities(self.text)
+
+    @cached_property
+    def items(self) -> list[ItemMention]:
+        return find_items(self.toks, self.text, 0, self.party_actors, self.quantities)
+
+    @cached_property
+    def dates(self) -> list[DateMention]:
+        return find_dates(self.text, self.pub)
+
+    def span(self, a: int, b: int) -> str:
+        """Original text of tokens [a, b)."""
+        if b <= a:
+            return ""
+        return self.text[self.toks[a].start:self.toks[b - 1].end]
+
+    def token_at_char(self, offset: int) -> int:
+        for i, t in enumerate(self.toks):
+            if t.end > offset:
+                return i
+        return len(self.toks)
+
+    def is_boundary(self, i: int) -> bool:
+        tok = self.toks[i]
+        return tok.folded in BOUNDARY_WORDS or tok.text in QUOTE_CHARS or tok.text == ":"

@@ -1,0 +1,161 @@
+"""Dated events (contract section 6).
+
+A trigger word gives the event type. Strong triggers (a verb or a fixed phrase such as "مكالمة هاتفية",
+"حزمة مساعدات") make an event by themselves; weak ones (nouns such as "العقوبات", "غزو", "زيارة") only with a
+date of their own in the sentence, since without one they usually name a state of affairs. A negated or
+state-of-affairs context (لم، عدم، المستمر، تخفيف) cancels a trigger. Each date expression belongs to the
+nearest trigger. A title or caption restating a body event is the same happening: one row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.context import SentenceView
+from extractors.dates import DateMention
+from extractors.lexicon import load_csv
+from extractors.matcher import PhraseMatcher
+from extractors.schemas import EventRow
+
+_LOCATION_PREPS = ("في", "داخل", "الى", "إلى")
+_NEED_DATE = frozenset({"invasion"})
+
+
+@dataclass
+class EventCandidate:
+    start: int
+    end: int
+    event_type: str
+    strong: bool
+    date: DateMention | None = None
+    requires: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=1)
+def _triggers() -> PhraseMatcher:
+    return PhraseMatcher([(r["phrase"], (r["event_type"], r["strength"] == "strong",
+                                         frozenset((r.get("requires") or "").split())))
+                          for r in load_csv("event_triggers.csv")])
+
+
+@lru_cache(maxsize=1)
+def _blockers() -> PhraseMatcher:
+    return PhraseMatcher([(r["phrase"], True) for r in load_csv("event_blockers.csv")])
+
+
+def _blocked(view: SentenceView, c: EventCandidate) -> bool:
+    lo, hi = max(0, c.start - 2), min(len(view.toks), c.end + 3)
+    for m in _blockers().find(view.toks, lo, hi):
+        word = view.toks[m.start].folded
+        if word in ("لم", "لن", "عدم", "دون") and m.start < c.start:
+            return True
+        if not c.strong:
+            return True
+    return False
+
+
+def _separated(view: SentenceView, a: int, b: int) -> bool:
+    """True when a clause marker (إن/أن, a quotation mark, a colon) stands between token a and token b."""
+    lo, hi = min(a, b), max(a, b)
+    return any(view.is_boundary(k) for k in range(lo + 1, hi))
+
+
+def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
+    cands = []
+    for m in _triggers().find(view.toks):
+        etype, strong, requires = m.value
+        if requires and not any(t.folded in requires or any(s in requires for s, _ in t.variants)
+                                for t in view.toks[m.end:m.end + 6]):
+            continue
+        c = EventCandidate(m.start, m.end, etype, strong, requires=requires)
+        if not _blocked(view, c):
+            cands.append(c)
+    if not cands:
+        return []
+    # each date belongs to the nearest trigger in its own clause
+    for d in view.dates:
+        di = view.token_at_char(d.start)
+        dj = view.token_at_char(max(d.start, d.end - 1))
+        near = [c for c in cands if not _separated(view, di, c.start)]
+        if not near:
+            continue
+        best = min(near, key=lambda c: min(abs(c.start - dj), abs(di - c.end + 1)))
+        if best.date is None:
+            best.date = d
+    out: dict[str, EventCandidate] = {}
+    for c in cands:
+        dated = c.date is not None and (c.date.kind != "vague" or c.event_type in _NEED_DATE)
+        if not c.strong and not dated:
+            continue
+        if c.event_type in _NEED_DATE and c.date is None:
+            continue
+        prev = out.get(c.event_type)
+        if prev is None or (prev.date is None and c.date is not None):
+            out[c.event_type] = c
+    return sorted(out.values(), key=lambda c: c.start)
+
+
+def _location(view: SentenceView, c: EventCandidate) -> str | None:
+    for a in view.party_actors:
+        if a.start <= c.start:
+            continue
+        k = a.start - 1
+        if k >= 0 and (view.toks[k].folded in _LOCATION_PREPS or a.prefix.endswith("ب") is False and
+                       view.toks[a.start].folded.startswith(("في", "داخل"))):
+            return view.span(k, a.end)
+    return None
+
+
+def _row_id(article_id: str, idx: int, *parts: str) -> str:
+    return hashlib.sha256("|".join([article_id, str(idx), *parts]).encode()).hexdigest()[:20]
+
+
+def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
+    rows = []
+    for c in find_event_candidates(view):
+        actors: list[str] = []
+        for a in view.actors:
+            if a.actor_id not in actors and (a in view.party_actors or a.kind == "person"):
+                actors.append(a.actor_id)
+        d = c.date
+        value = d.value if d is not None and view.pub is not None or (d is not None and d.kind == "absolute") else None
+        rows.append(EventRow(
+            row_id=_row_id(article_id, view.sentence.index, c.event_type),
+            article_id=article_id, event_type=c.event_type, actor_ids=actors,
+            location_text=_location(view, c),
+            date_text=d.text if d is not None else None,
+            event_date=value, date_granularity=d.granularity if value is not None and d is not None else None,
+            segment=view.sentence.segment, sentence_index=view.sentence.index, evidence_text=view.text,
+            confidence=(0.8 if c.strong else 0.6) + (0.1 if value is not None else 0.0),
+            rule=f"event.{'strong' if c.strong else 'weak'}:{view.span(c.start, c.end)}",
+        ))
+    return rows
+
+
+def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> list[EventRow]:
+    """One row per happening. A title/caption event restating another mention of the same type and actors is
+    dropped (the mention with most date/actors/place is kept, body before headline); repeated body mentions
+    with the same type, date and actors are one row."""
+    def info(r: EventRow) -> tuple[int, int]:
+        score = (r.event_date is not None) * 4 + len(r.actor_ids) + (r.location_text is not None)
+        return score, int(r.sentence_index not in headline_sentences)
+
+    out: list[EventRow] = []
+    for r in rows:
+        twin = None
+        for f in out:
+            if f.event_type != r.event_type or f.segment != r.segment:
+                continue
+            headline_pair = f.sentence_index in headline_sentences or r.sentence_index in headline_sentences
+            same_date = f.event_date is not None and f.event_date == r.event_date and set(f.actor_ids) == set(r.actor_ids)
+            if (headline_pair and set(f.actor_ids) & set(r.actor_ids)
+                    and (f.event_date is None or r.event_date is None or f.event_date == r.event_date)) or same_date:
+                twin = f
+                break
+        if twin is None:
+            out.append(r)
+        elif info(r) > info(twin):
+            out[out.index(twin)] = r
+    return out

@@ -1,0 +1,203 @@
+"""Materiel mentions: category (contract section 4), the words as written, a named model, and the
+quantity and owner adjective attached to them (مئات الطائرات المسيرة الإيرانية -> 200/999, IRN)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.actors import ActorMention
+from extractors.lexicon import load_csv
+from extractors.matcher import PhraseMatcher
+from extractors.quantities import Quantity
+from extractors.textnorm import fold_token
+from extractors.tokens import Token
+
+
+def _folded_set(*words: str) -> frozenset[str]:
+    return frozenset(fold_token(w) for w in words)
+
+
+_AIRCRAFT_BARE = _folded_set("طائرة", "طائرات", "طائرتين")
+_DRONE_WORDS = _folded_set("مسيرة", "مسيرات", "المسيرة", "المسيرات", "طيار", "مسيرتين")
+_NOT_MILITARY_AIR = _folded_set("نقل", "ركاب", "مدنية", "شحن", "الركاب", "المدنية")
+_TRAINER = _folded_set("تدريب", "التدريب")
+_HELI = _folded_set("هليكوبتر", "مروحية")
+_AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط")
+_MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز")
+_CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
+_CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})
+
+
+@dataclass
+class ItemMention:
+    start: int  # token index
+    end: int
+    category: str
+    text: str
+    model: str | None = None
+    quantity: Quantity | None = None
+    owner_id: str | None = None  # demonym adjective right after the item (مسيرات إيرانية)
+    cue_status: str | None = None  # status cue attached to the item itself (المحتملة)
+    modifier: bool = False  # "ذخيرة للمدفعية والدبابات": the tanks are what the ammunition is for
+
+
+@lru_cache(maxsize=1)
+def _items() -> PhraseMatcher:
+    return PhraseMatcher([(r["phrase"], r["category"]) for r in load_csv("items.csv")])
+
+
+@lru_cache(maxsize=1)
+def _models() -> PhraseMatcher:
+    return PhraseMatcher([(r["phrase"], (r["category"], r["model"])) for r in load_csv("item_models.csv")])
+
+
+@lru_cache(maxsize=1)
+def _item_cues() -> dict[str, str]:
+    return {fold_token(r["form"]): r["status"] for r in load_csv("status_cues.csv") if r["scope"] == "item"}
+
+
+def _refine_aircraft(toks: list[Token], end: int) -> str | None:
+    """Category of a bare طائرات from the next few words; None when not military."""
+    for tok in toks[end:end + 3]:
+        f = tok.folded
+        stems = {s for s, _ in tok.variants}
+        if stems & _DRONE_WORDS or f in _DRONE_WORDS:
+            return "drones"
+        if stems & _TRAINER:
+            return "trainer_aircraft"
+        if stems & _HELI:
+            return "helicopters"
+        if stems & _NOT_MILITARY_AIR:
+            return None
+    return "combat_aircraft"
+
+
+def _span_text(toks: list[Token], a: int, b: int, sentence: str, base: int) -> str:
+    return sentence[toks[a].start - base:toks[b - 1].end - base]
+
+
+def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMention],
+               quantities: list[Quantity]) -> list[ItemMention]:
+    """Items in a sentence; ``base`` is the character offset of ``sentence`` in the token offsets."""
+    out: list[ItemMention] = []
+    models = {m.start: m for m in _models().find(toks)}
+    actor_at = {m.start: m for m in actors}
+    cues = _item_cues()
+    i, n = 0, len(toks)
+    while i < n:
+        m = _items().match_at(toks, i)
+        mm = models.get(i)
+        if m is None and mm is None:
+            i += 1
+            continue
+        if m is not None and m.value == "-":
+            i = m.end
+            continue
+        if i > 0 and (toks[i - 1].folded in _AGAINST or i > 1 and toks[i - 2].folded in _AGAINST):
+            i = (m or mm).end  # "ضد الطائرات المسيرة": what the materiel is against, not what moves
+            continue
+        if m is None:
+            assert mm is not None
+            category, model = mm.value
+            item = ItemMention(i, mm.end, category, "", model)
+            end = mm.end
+        else:
+            category = m.value
+            end = m.end
+            if toks[i].variants and any(s in _AIRCRAFT_BARE for s, _ in toks[i].variants) and m.end - m.start == 1:
+                refined = _refine_aircraft(toks, m.end)
+                if refined is None:
+                    i = m.end
+                    continue
+                category = refined
+            item = ItemMention(i, end, category, "")
+        # extend over adjectives: demonym owner, "هجومية", "متطورة", model after طراز, parentheses
+        j = end
+        while j < n and j - end < 6:
+            tok = toks[j]
+            a = actor_at.get(j)
+            if a is not None and a.is_adjective and not a.prefix:
+                item.owner_id = item.owner_id or a.actor_id
+                j = a.end
+                continue
+            if tok.folded in cues:
+                item.cue_status = cues[tok.folded]
+                j += 1
+                continue
+            if tok.folded in _MODEL_AFTER or tok.folded == "من" and j + 1 < n and toks[j + 1].folded in _MODEL_AFTER:
+                k = j + (2 if tok.folded == "من" else 1)
+                while k < n and toks[k].text in "()«»\"“”":
+                    k += 1
+                mm2 = models.get(k)
+                if mm2 is not None:
+                    item.model = mm2.value[1]
+                    j = mm2.end
+                elif k < n and not toks[k].is_punct:
+                    item.model = toks[k].text
+                    j = k + 1
+                else:
+                    j = k
+                while j < n and toks[j].text in ")»\"”":
+                    j += 1
+                continue
+            if j in models and item.model is None:
+                item.model = models[j].value[1]
+                j = models[j].end
+                continue
+            if (tok.folded.startswith("ال") and not tok.is_punct and _items().match_at(toks, j) is None
+                    and re.search(r"(يه|ه|ي)$", tok.folded) and len(tok.folded) > 4 and a is None):
+                j += 1  # a definite adjective (الهجومية، الانتحارية)
+                continue
+            if (not tok.folded.startswith(("ال", "و", "ب", "ل", "ف")) and re.search(r"(يه|يات)$", tok.folded)
+                    and len(tok.folded) > 4 and _items().match_at(toks, j) is None and a is None):
+                j += 1  # an indefinite adjective (هجومية، متطورة ...)
+                continue
+            break
+        item.end = max(item.end, j)
+        # owner expressed as "X-made": الإيرانية الصنع
+        if item.end < n and toks[item.end].folded in ("الصنع", "صنع"):
+            item.end += 1
+        item.text = _span_text(toks, item.start, item.end, sentence, base)
+        # quantity right before the item (or the item inside "أكثر من 400 طائرة")
+        start_char = toks[item.start].start - base
+        for q in quantities:
+            if q.start <= start_char <= q.end + 3 and q.unit not in _CURRENCIES:
+                item.quantity = q
+        if out and _is_modifier(toks, out[-1], item):
+            item.modifier = True
+        out.append(item)
+        i = item.end
+    _attach_counted(out, toks, base, quantities)
+    return out
+
+
+def _has_lam(tok: Token) -> bool:
+    return any(p.lstrip("و")[:1] == "ل" for _, p in tok.variants[1:])
+
+
+def _is_modifier(toks: list[Token], prev: ItemMention, item: ItemMention) -> bool:
+    """'ذخيرة للمدفعية والدبابات': an item inside a لـ phrase right after another item says what that item is for."""
+    between = toks[prev.end:item.start]
+    if prev.modifier and not between and toks[item.start].folded.startswith("و"):
+        return True
+    if len(between) > 2 or not all(_has_lam(t) for t in between):
+        return False
+    first = toks[item.start]
+    return bool(between) or _has_lam(first)
+
+
+def _attach_counted(items: list[ItemMention], toks: list[Token], base: int, quantities: list[Quantity]) -> None:
+    """Quantities that are not right before their item: the count of containers goes to what they carry
+    ('أكثر من ألف حاوية من المعدات العسكرية والذخائر'); a sum of money to the items it pays for."""
+    money = [q for q in quantities if q.unit in _CURRENCIES]
+    for item in items:
+        if item.quantity is not None:
+            continue
+        start = toks[item.start].start - base
+        for q in quantities:
+            if q.unit in _CONTAINERS and q.end <= start and start - q.end <= 40:
+                item.quantity = q
+        if item.quantity is None and money:
+            item.quantity = money[0]

@@ -1,0 +1,96 @@
+"""Longest-match phrase lookup over tokens, clitic-aware on the first token of a phrase.
+
+Used for every lexicon: actor aliases, items, transfer triggers, reporting verbs, event triggers.
+A phrase is a folded token tuple; the first token may carry a proclitic (و ف ب ل ك ال), later tokens
+may carry the article or the conjunction و.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from extractors.textnorm import fold_token, tokenize
+from extractors.tokens import Token
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    return tuple(fold_token(t) for t in tokenize(phrase))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int  # token index, inclusive
+    end: int  # token index, exclusive
+    value: Any
+    prefix: str  # proclitic stripped from the first token ("" when none)
+    key: tuple[str, ...]
+
+
+def _strip_article(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) > 3 else word
+
+
+class PhraseMatcher:
+    """Map folded phrases to values; find non-overlapping longest matches in a token list."""
+
+    def __init__(self, entries: Iterable[tuple[str, Any]], *, allow_prefix: bool = True) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], Any]]] = defaultdict(list)
+        self.allow_prefix = allow_prefix
+        for phrase, value in entries:
+            key = phrase_key(phrase)
+            if not key:
+                continue
+            first = _strip_article(key[0])
+            self._by_first[first].append((key, value))
+        for lst in self._by_first.values():
+            lst.sort(key=lambda kv: -len(kv[0]))
+
+    def __contains__(self, word: str) -> bool:
+        return _strip_article(fold_token(word)) in self._by_first
+
+    def match_at(self, toks: list[Token], i: int) -> Match | None:
+        best: Match | None = None
+        variants = toks[i].variants if self.allow_prefix else toks[i].variants[:1]
+        for stem, prefix in variants:
+            cands = self._by_first.get(_strip_article(stem))
+            if not cands:
+                continue
+            for key, value in cands:
+                n = len(key)
+                if best is not None and n <= best.end - best.start:
+                    break
+                if i + n > len(toks):
+                    continue
+                if all(_tail_ok(toks[i + k], key[k]) for k in range(1, n)):
+                    if prefix.endswith("ال") and key[0].startswith("ال"):
+                        prefix = prefix[:-2]
+                    best = Match(i, i + n, value, prefix, key)
+                    break
+        return best
+
+    def find(self, toks: list[Token], lo: int = 0, hi: int | None = None) -> list[Match]:
+        hi = len(toks) if hi is None else hi
+        out: list[Match] = []
+        i = lo
+        while i < hi:
+            m = self.match_at(toks, i)
+            if m is not None and m.end <= hi:
+                out.append(m)
+                i = m.end
+            else:
+                i += 1
+        return out
+
+
+def _tail_ok(tok: Token, want: str) -> bool:
+    f = tok.folded
+    if f == want:
+        return True
+    w = _strip_article(want)
+    for stem, prefix in tok.variants:
+        if prefix in ("ال", "و", "وال") and _strip_article(stem) == w:
+            return True
+    return _strip_article(f) == w

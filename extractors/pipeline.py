@@ -1,0 +1,75 @@
+"""One article in, its rows out: segmentation, then transfers, statements and events per sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from extractors import EXTRACTOR_VERSION
+from extractors.actors import actor_keys
+from extractors.context import SentenceView
+from extractors.events import deduplicate_events, extract_events
+from extractors.pubdate import find_publication_date
+from extractors.reading import Sidecar, content_article_id
+from extractors.schemas import ArticleExtraction, ArticleRow
+from extractors.segments import segment_document
+from extractors.statements import StatementState, extract_statements
+from extractors.tokens import tokens_of
+from extractors.transfers import extract_transfers
+
+
+def _keys_of(line: str) -> set[str]:
+    return actor_keys(tokens_of(line))
+
+
+def extract_article(
+    text: str,
+    *,
+    source_file: str,
+    sidecar: Sidecar | None = None,
+    sha256: str = "",
+    encoding: str = "utf-8",
+    ingested_at: datetime | None = None,
+    batch_id: str = "",
+    warnings: Iterable[str] = (),
+) -> ArticleExtraction:
+    """All rows one article yields. ``text`` is the decoded article (see ``reading.read_article_file``)."""
+    ingested_at = ingested_at or datetime.now().astimezone()
+    article_id = content_article_id(text)
+    pub, pub_source = find_publication_date(text, sidecar.published_at if sidecar else None,
+                                            sidecar.url if sidecar else None)
+    doc = segment_document(text, _keys_of)
+    out = ArticleExtraction(article=ArticleRow(
+        article_id=article_id, source_file=source_file, title=doc.title, published_date=pub,
+        published_date_source=pub_source, source_name=sidecar.source_name if sidecar else None,
+        url=sidecar.url if sidecar else None, char_count=len(text), ingested_at=ingested_at,
+        extractor_version=EXTRACTOR_VERSION, sha256=sha256, encoding=encoding,
+        main_char_count=sum(len(p.text) for p in doc.paragraphs if p.segment == "main"),
+        related_segment_count=doc.related_blocks, warnings=list(warnings), batch_id=batch_id,
+    ))
+    state = StatementState()
+    flow: dict = {}
+    last_paragraph, last_segment = -1, "main"
+    headline_sentences: set[int] = set()
+    events = []
+    for sentence in doc.sentences:
+        if sentence.paragraph != last_paragraph:
+            flow = {}
+            last_paragraph = sentence.paragraph
+        if sentence.segment != last_segment:
+            state.last = None
+            last_segment = sentence.segment
+        if sentence.is_headline:
+            headline_sentences.add(sentence.index)
+        view = SentenceView(sentence, pub if sentence.segment == "main" else None)
+        out.transfers.extend(extract_transfers(view, article_id, flow))
+        out.statements.extend(extract_statements(view, article_id, state))
+        events.extend(extract_events(view, article_id))
+        for d in view.dates:
+            if d.warning and sentence.segment == "main":
+                out.article.warnings.append(f"date_warning: {d.warning} ({d.text})")
+    out.events = deduplicate_events(events, headline_sentences)
+    for rows in (out.transfers, out.statements, out.events):
+        for r in rows:
+            r.batch_id = batch_id
+    return out

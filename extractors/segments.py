@@ -1,0 +1,267 @@
+"""Split a scraped page into paragraphs and sentences, and label each main or related.
+
+Rules (contract section 2), in order:
+- masthead/editor lines, share-button words, publication-date lines and verbatim repeats of an earlier
+  line (captions are often printed twice) are dropped from the text that is analysed;
+- the first kept line is the title; lines before the first body paragraph are title/captions (main);
+- a line starting with an "اقرأ أيضا"-style marker, or any text after a tail line ("المصدر:",
+  "كلمات دلالية"), is related;
+- inside the body, a run of headline-like lines (short, no closing full stop) followed by a paragraph that
+  does not continue the text (no و/كما/ثم... connective) and talks about other actors than the article so
+  far opens a related block (a teaser of another article). The block runs on until a paragraph clearly
+  returns to the main story: it shares at least two actors/persons only the main story had and none that
+  only the teaser had.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from extractors.lexicon import load_yaml
+from extractors.pubdate import is_date_line
+from extractors.textnorm import fold, fold_token, tokenize
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
+_HEADLINE_MAX_WORDS = 22
+_CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
+
+
+@dataclass
+class Sentence:
+    index: int
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    segment: str
+    is_headline: bool
+
+
+@dataclass
+class Paragraph:
+    index: int
+    text: str
+    start: int
+    end: int
+    kind: str  # title | headline | body
+    segment: str = "main"
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    text: str
+    title: str | None
+    paragraphs: list[Paragraph]
+    dropped: list[str]
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return [s for p in self.paragraphs for s in p.sentences]
+
+    @property
+    def related_blocks(self) -> int:
+        n, prev = 0, "main"
+        for p in self.paragraphs:
+            if p.segment == "related" and prev != "related":
+                n += 1
+            prev = p.segment
+        return n
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    drop: frozenset[str]
+    editor: tuple[str, ...]
+    tail: tuple[str, ...]
+    related: tuple[str, ...]
+    continuations: tuple[str, ...]
+    waw_words: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    data = load_yaml("boilerplate.yaml")
+
+    def norm(x: str) -> str:
+        return fold(x).replace(" :", ":")
+
+    return _Lexicon(
+        drop=frozenset(norm(x) for x in data["drop_lines"]),
+        editor=tuple(norm(x) for x in data["editor_prefixes"]),
+        tail=tuple(norm(x) for x in data["tail_prefixes"]),
+        related=tuple(norm(x) for x in data["related_prefixes"]),
+        continuations=tuple(norm(x) for x in data["continuations"]),
+        waw_words=frozenset(fold_token(x) for x in data["waw_words"]),
+    )
+
+
+def _folded_line(line: str) -> str:
+    return fold(line).replace(" :", ":").strip(" .:-–—")
+
+
+def is_headline_like(line: str) -> bool:
+    words = [t for t in tokenize(line) if any(c.isalnum() for c in t)]
+    if len(words) > _HEADLINE_MAX_WORDS:
+        return False
+    stripped = line.rstrip()
+    return not stripped.endswith(_CLOSERS)
+
+
+def starts_with_continuation(line: str) -> bool:
+    lex = _lexicon()
+    folded = _folded_line(line)
+    if any(folded == c or folded.startswith(c + " ") for c in lex.continuations):
+        return True
+    first = folded.split(" ", 1)[0] if folded else ""
+    if first.startswith("و") and len(first) >= 4 and first not in lex.waw_words:
+        rest = first[1:]
+        return rest not in lex.waw_words or first[1:2] == "و"
+    return first.startswith("ف") and len(first) >= 5 and first[1:2] in "اأإيتن"
+
+
+def _split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans; a full stop inside an open quotation does not end the sentence (up to 600 chars)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + len(m.group(0).rstrip())
+        chunk = text[pos:end]
+        if _open_quote(chunk) and len(chunk) < 600:
+            continue
+        if chunk.strip():
+            spans.append((pos, end))
+        pos = m.end()
+    if text[pos:].strip():
+        spans.append((pos, len(text.rstrip())))
+    return spans
+
+
+def _open_quote(chunk: str) -> bool:
+    if chunk.count("«") > chunk.count("»") or chunk.count("“") > chunk.count("”"):
+        return True
+    return chunk.count('"') % 2 == 1
+
+
+def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
+    """Paragraphs and sentences of ``text``, each labelled main/related (see module doc)."""
+    lex = _lexicon()
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            lines.append((pos + raw.index(stripped[0]), stripped))
+        pos += len(raw) + 1
+
+    kept: list[tuple[int, str, str]] = []  # (offset, line, role) role: text | related_marker | tail
+    dropped: list[str] = []
+    seen: set[str] = set()
+    skip_name_line = False
+    for off, line in lines:
+        folded = _folded_line(line)
+        n_words = len(folded.split())
+        if skip_name_line and n_words <= 4 and not line.endswith("."):
+            dropped.append(line)
+            skip_name_line = False
+            continue
+        skip_name_line = False
+        if any(folded.startswith(p) for p in lex.related):
+            kept.append((off, line, "related_marker"))
+            continue
+        if any(folded.startswith(p) for p in lex.tail):
+            kept.append((off, line, "tail"))
+            continue
+        if folded in lex.drop or not folded:
+            dropped.append(line)
+            continue
+        if any(folded == p or folded.startswith(p + " ") for p in lex.editor) and n_words <= 6:
+            dropped.append(line)
+            skip_name_line = folded in lex.editor
+            continue
+        if is_date_line(line):
+            dropped.append(line)
+            continue
+        if folded in seen and n_words <= _HEADLINE_MAX_WORDS:
+            dropped.append(line)
+            continue
+        seen.add(folded)
+        kept.append((off, line, "text"))
+
+    paragraphs: list[Paragraph] = []
+    body_started = False
+    mode = "main"  # main | related | related_to_end
+    main_keys: set[str] = set()
+    block_keys: set[str] = set()
+    i = 0
+    while i < len(kept):
+        off, line, role = kept[i]
+        if role in ("related_marker", "tail"):
+            mode = "related_to_end"
+            dropped.append(line)
+            i += 1
+            continue
+        headline = is_headline_like(line)
+        if not paragraphs:
+            kind = "title"
+        elif not body_started and headline:
+            kind = "headline"
+        else:
+            kind = "headline" if headline else "body"
+        if mode == "related_to_end":
+            paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "related"))
+            i += 1
+            continue
+        if kind == "body" and not headline:
+            body_started = True
+        if body_started and kind == "headline" and mode in ("main", "related"):
+            # a run of headline lines; look at the paragraph that follows it
+            j = i
+            while j < len(kept) and kept[j][2] == "text" and is_headline_like(kept[j][1]):
+                j += 1
+            run = [kept[k][1] for k in range(i, j)]
+            follower = kept[j][1] if j < len(kept) and kept[j][2] == "text" else None
+            opens_block = False
+            if follower is not None and not starts_with_continuation(follower):
+                p_keys = set().union(*(keys_of(x) for x in [*run, follower]))
+                new = p_keys - main_keys
+                opens_block = len(new) >= max(1, len(p_keys & main_keys))
+            elif follower is None and mode == "main":
+                opens_block = j >= len(kept) or kept[j][2] != "text"
+            if opens_block:
+                mode = "related"
+                block_keys = set()
+                for k in range(i, j + (1 if follower is not None else 0)):
+                    koff, kline, _ = kept[k]
+                    kkind = "headline" if k < j else "body"
+                    paragraphs.append(Paragraph(len(paragraphs), kline, koff, koff + len(kline), kkind, "related"))
+                    block_keys |= keys_of(kline)
+                i = j + (1 if follower is not None else 0)
+                continue
+        if mode == "related":
+            p_keys = keys_of(line)
+            only_main = p_keys & (main_keys - block_keys)
+            only_block = p_keys & (block_keys - main_keys)
+            if len(only_main) >= 2 and not only_block:
+                mode = "main"
+            else:
+                block_keys |= p_keys
+                paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "related"))
+                i += 1
+                continue
+        main_keys |= keys_of(line)
+        paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "main"))
+        i += 1
+
+    n = 0
+    for p in paragraphs:
+        spans = [(0, len(p.text))] if p.kind != "body" else _split_sentences(p.text)
+        for a, b in spans:
+            p.sentences.append(Sentence(n, p.text[a:b].strip(), p.start + a, p.start + b, p.index, p.segment,
+                                        p.kind != "body"))
+            n += 1
+    title = paragraphs[0].text if paragraphs else None
+    return Document(text, title, paragraphs, dropped)

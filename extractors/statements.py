@@ -1,0 +1,433 @@
+"""Attributed statements (contract section 5).
+
+A reporting verb (or بحسب/وفق/نقلا عن) starts a statement. The speaker is the noun phrase after the verb
+(Arabic is mostly verb-first), else the nearest actor before it in the clause, else — a verb with no
+subject (وأضاف أن ...) — the previous speaker. The content is a quotation when one opens right after the
+speaker or after إن/أن/":"; otherwise the clause after إن/أن (or, for verbs that take an object such as
+نفى/ندد/اتهم, the rest of the clause), up to the next reporting verb that starts a new clause.
+Hand-written because this is the domain's core grammar and no offline Arabic parser is available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from extractors.actors import actor_parent, actor_type
+from extractors.context import SentenceView
+from extractors.lexicon import load_csv, load_yaml
+from extractors.matcher import PhraseMatcher
+from extractors.persons import PersonRegister, is_role_head
+from extractors.schemas import StatementRow
+from extractors.textnorm import fold_token
+
+OPEN_QUOTES = {"\"": "\"", "«": "»", "“": "”", "”": "”"}
+CLAUSE_MARKERS = frozenset({"ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "بانهم", "لان"})
+_SKIP_AFTER_VERB = frozenset({"فيه", "فيها", "الى", "على", "ايضا", "كذلك", "بالفعل", "في", "عن"})
+_CIRCUMSTANTIAL_HEADS = frozenset({"في", "خلال", "عبر", "للصحافيين", "للصحفيين", "للصحافه", "لوسائل", "امام",
+                                   "مساء", "صباح", "اليوم", "امس", "يوم", "الاربعاء", "الخميس", "الجمعه", "السبت",
+                                   "الاحد", "الاثنين", "الثلاثاء"})
+
+
+@dataclass(frozen=True)
+class _Lex:
+    verbs: PhraseMatcher
+    exclusions: PhraseMatcher
+    back_refs: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _lex() -> _Lex:
+    verbs = [(r["form"], (r["lemma"], r["kind"], r["content"])) for r in load_csv("reporting_verbs.csv")]
+    excl = [(r["phrase"], True) for r in load_csv("reporting_exclusions.csv")]
+    roles = load_yaml("roles.yaml")
+    return _Lex(PhraseMatcher(verbs), PhraseMatcher(excl), frozenset(fold_token(x) for x in roles["back_references"]))
+
+
+@dataclass
+class Speaker:
+    name: str | None
+    role: str | None
+    actor_id: str | None
+
+
+@dataclass
+class StatementState:
+    """Discourse state carried across the sentences of one article."""
+
+    last: Speaker | None = None
+    register: PersonRegister = field(default_factory=PersonRegister)
+
+
+def _quote_span(view: SentenceView, i: int) -> tuple[int, int] | None:
+    """If a quotation opens at token i, the token span inside it (end exclusive) and its closing index."""
+    t = view.toks[i].text
+    if t not in OPEN_QUOTES:
+        return None
+    close = OPEN_QUOTES[t]
+    for k in range(i + 1, len(view.toks)):
+        if view.toks[k].text == close or (close == "”" and view.toks[k].text == "\""):
+            return i + 1, k
+    return i + 1, len(view.toks)
+
+
+def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState) -> Speaker | None:
+    """Speaker named in tokens [a, b): a person (role + name), an actor (state, body, medium), or a role."""
+    if b <= a:
+        return None
+    persons = [p for p in view.persons if a <= p.start < b]
+    for p in persons:
+        if p.name:
+            name, role, actor = state.register.resolve(p.name)
+            role = p.role or role
+            actor = p.actor_id or actor
+            state.register.add(name, role, actor)
+            return Speaker(name, role, actor)
+    # a bare name right after the verb: "وأضاف كيربي", "وصرح جون كيربي المتحدث ..."
+    first = view.toks[a]
+    if not first.is_punct and first.folded not in CLAUSE_MARKERS:
+        resolved = state.register.resolve(first.text)
+        if resolved[0] != first.text or (resolved[1] or resolved[2]):
+            state.register.add(*resolved)
+            return Speaker(*resolved)
+        if a + 1 < b:
+            two = view.span(a, a + 2)
+            resolved2 = state.register.resolve(two)
+            if resolved2[0] != two or resolved2[1] or resolved2[2]:
+                return Speaker(*resolved2)
+    lx = _lex()
+    for p in persons:
+        head = view.toks[p.start].folded
+        stem = next((s for s, _ in view.toks[p.start].variants if s in lx.back_refs), None)
+        if (head in lx.back_refs or stem) and state.last is not None and p.role and not view.toks[p.start].folded.startswith(("م", "ن")):
+            # "المتحدث باسم ..." / "المسؤول الأميركي" refer back to the last speaker
+            return Speaker(state.last.name, state.last.role or p.role, state.last.actor_id or p.actor_id)
+        if p.role:
+            return Speaker(None, p.role, p.actor_id)
+    actors = [x for x in view.actors if a <= x.start < b]
+    if actors:
+        x = actors[0]
+        if x.kind == "person":
+            resolved = state.register.resolve(x.person or view.span(x.start, x.end))
+            if resolved[0] == (x.person or ""):
+                resolved = (view.span(x.start, x.end), None, x.actor_id)
+            return Speaker(resolved[0], resolved[1], resolved[2] or x.actor_id)
+        kind = actor_type(x.actor_id)
+        role = view.span(a, x.end).strip(" ،,") if kind in ("media", "organisation", "institution") or x.start > a else None
+        actor = x.actor_id if kind != "media" else actor_parent(x.actor_id)
+        return Speaker(None, role, actor)
+    words = [t for t in view.toks[a:b] if not t.is_punct]
+    if words:
+        return Speaker(None, view.span(a, b).strip(" ،,") or None, None)
+    return None
+
+
+def _content(view: SentenceView, i: int, end_limit: int, object_verb: bool) -> tuple[int, int, bool] | None:
+    """Find the content starting at or after token i: (start, end, is_direct)."""
+    toks = view.toks
+    k = i
+    n = end_limit
+    while k < n and (toks[k].is_punct and toks[k].text not in OPEN_QUOTES and toks[k].text != ":"):
+        k += 1
+    if k >= n:
+        return None
+    if toks[k].text == ":":
+        k += 1
+    q = _quote_span(view, k) if k < n else None
+    if q is not None:
+        qa, qb = q
+        after = qb + 1
+        trailing_words = after < len(toks) and not toks[after].is_punct and toks[after].folded not in ("و",)
+        if not trailing_words or qb - qa >= 6:
+            return qa, qb, True
+        return k, _clause_end(view, after, len(toks)), False
+    if toks[k].folded in CLAUSE_MARKERS or toks[k].folded in ("ان", "إن"):
+        k += 1
+        q = _quote_span(view, k) if k < n else None
+        if q is not None:
+            qa, qb = q
+            after = qb + 1
+            nxt = toks[after] if after < len(toks) else None
+            if nxt is None or nxt.is_punct:
+                return qa, qb, True
+            return qa, _clause_end(view, after, len(toks)), False
+        return k, _clause_end(view, k, len(toks)), False
+    if object_verb:
+        return k, _clause_end(view, k, len(toks)), False
+    return None
+
+
+def _clause_end(view: SentenceView, k: int, n: int) -> int:
+    """End of an indirect clause: sentence end, or a comma/و followed by a new reporting verb."""
+    lx = _lex()
+    j = k
+    depth_quote = None
+    while j < n:
+        t = view.toks[j]
+        if depth_quote is None and t.text in OPEN_QUOTES and t.text != "”":
+            depth_quote = OPEN_QUOTES[t.text]
+        elif depth_quote is not None and t.text == depth_quote:
+            depth_quote = None
+        elif depth_quote is None and j > k:
+            m = lx.verbs.match_at(view.toks, j)
+            if m is not None and (view.toks[j - 1].text in ("،", ",") or view.toks[j].folded.startswith("و")
+                                  or view.toks[j].folded.startswith(("م",))):
+                k2 = j - 1 if view.toks[j - 1].text in ("،", ",") else j
+                return k2
+            if t.text in ("،", ",") and j + 1 < n and view.toks[j + 1].folded in ("لكن", "لكنه", "لكنها", "بينما", "فيما"):
+                return j
+        j += 1
+    while j > k and view.toks[j - 1].is_punct:
+        j -= 1
+    return j
+
+
+def _row_id(article_id: str, idx: int, *parts: str) -> str:
+    return hashlib.sha256("|".join([article_id, str(idx), *parts]).encode()).hexdigest()[:20]
+
+
+def extract_statements(view: SentenceView, article_id: str, state: StatementState) -> list[StatementRow]:
+    """Statement rows of one sentence (a paragraph-long quotation is one sentence for this purpose)."""
+    lx = _lex()
+    toks = view.toks
+    excluded: set[int] = set()
+    for m in lx.exclusions.find(toks):
+        excluded.update(range(m.start, m.end))
+    matches = [m for m in lx.verbs.find(toks) if m.start not in excluded]
+    # quoted regions: a verb inside a quotation is part of the quote, not a new statement
+    inside: set[int] = set()
+    i = 0
+    while i < len(toks):
+        q = _quote_span(view, i)
+        if q is not None and toks[i].text in ("«", "“"):
+            inside.update(range(q[0], q[1]))
+            i = q[1] + 1
+            continue
+        i += 1
+    # register the full names this sentence introduces (for later short references)
+    for p in view.persons:
+        if p.name and len(p.name.split()) >= 2:
+            name, role, actor = state.register.resolve(p.name)
+            state.register.add(p.name if len(p.name.split()) >= len(name.split()) else name, p.role or role,
+                               p.actor_id or actor)
+    rows: list[StatementRow] = []
+    first_verb_at = None
+    for idx, m in enumerate(matches):
+        if m.start in inside:
+            continue
+        lemma, kind, content_kind = m.value
+        if view.sentence.is_headline and kind == "verb" and m.start > 0 and toks[m.start - 1].text == ":":
+            continue
+        if kind == "attribution":
+            row = _attribution(view, m, article_id, state, first_verb_at)
+            if row is not None:
+                rows.append(row)
+            continue
+        first_verb_at = m.start if first_verb_at is None else first_verb_at
+        next_start = next((x.start for x in matches[idx + 1:] if x.start not in inside), len(toks))
+        # speaker region after the verb: up to the content marker
+        j = m.end
+        limit = len(toks)
+        while j < limit:
+            t = toks[j]
+            if t.folded in CLAUSE_MARKERS or t.text in OPEN_QUOTES or t.text == ":":
+                break
+            if content_kind == "object" and j > m.end and t.folded in ("عن", "من") and j + 1 < limit:
+                break
+            j += 1
+            if j - m.end > 18:
+                break
+        region_end = min(j, next_start)
+        object_verb = content_kind == "object"
+        skip = m.end
+        while skip < region_end and toks[skip].folded in _SKIP_AFTER_VERB and toks[skip].folded not in ("عن",):
+            skip += 1
+        speaker_span_end = region_end
+        if object_verb and region_end == next_start or object_verb and j >= limit:
+            # no إن/أن: speaker is the first noun phrase, content the rest
+            sp_end = _np_end(view, skip, region_end)
+            speaker_span_end = sp_end
+            content = (_skip_punct_dates(view, sp_end), _clause_end(view, sp_end, len(toks)), False)
+            if content[0] >= content[1]:
+                continue
+        else:
+            content = _content(view, region_end, len(toks), object_verb)
+            if content is None:
+                sp_end = _np_end(view, skip, region_end)
+                if not object_verb or sp_end >= region_end:
+                    continue
+                speaker_span_end = sp_end
+                content = (_skip_punct_dates(view, sp_end), _clause_end(view, sp_end, len(toks)), False)
+        speaker_tokens = _trim_circumstantial(view, skip, speaker_span_end)
+        speaker = None
+        pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
+        if speaker_tokens > skip and not pronoun_subject:
+            speaker = _speaker_from_span(view, skip, speaker_tokens, state)
+        if speaker is None:
+            lo = _clause_lo(view, m.start)
+            before = [a for a in view.actors if lo <= a.start and a.end <= m.start and not a.is_adjective
+                      and a.prefix[:1] not in ("ب", "ل")]
+            if before and not toks[m.start].folded.startswith(("و", "ف")) and not _is_continuation(view, m.start):
+                speaker = _speaker_from_span(view, before[-1].start, before[-1].end, state)
+            elif before and _subject_in_clause(view, before[-1], m.start):
+                speaker = _speaker_from_span(view, before[-1].start, before[-1].end, state)
+        if speaker is None:
+            speaker = _subject_noun_before(view, m.start)
+        if speaker is None:
+            speaker = state.last or Speaker(None, None, None)
+        ca, cb, direct = content
+        quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
+        if not quote or cb - ca < 2:
+            continue
+        state.last = speaker
+        date_text, statement_date = _date_near(view, m.start, ca)
+        rows.append(StatementRow(
+            row_id=_row_id(article_id, view.sentence.index, str(m.start), lemma),
+            article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
+            speaker_actor_id=speaker.actor_id, reporting_verb=lemma, quote_text=quote, is_direct=direct,
+            date_text=date_text, statement_date=statement_date, segment=view.sentence.segment,
+            sentence_index=view.sentence.index, evidence_text=view.text,
+            confidence=0.9 if direct else (0.8 if kind == "verb" and content_kind == "clause" else 0.65),
+            rule=f"statement.{kind}.{content_kind}",
+        ))
+    return rows
+
+
+def _is_continuation(view: SentenceView, i: int) -> bool:
+    return view.toks[i].folded.startswith(("و", "ف", "ثم"))
+
+
+def _subject_in_clause(view: SentenceView, a, verb_at: int) -> bool:
+    """SVO: 'وكانت طهران قد أقرت' — the actor is the subject when only auxiliaries separate it from the verb."""
+    between = [t.folded for t in view.toks[a.end:verb_at]]
+    return all(w in ("قد", "قدر", "كانت", "كان", "التي", "الذي", "،") for w in between) and len(between) <= 3
+
+
+def _subject_noun_before(view: SentenceView, verb_at: int) -> Speaker | None:
+    """'لكن محللين قالوا إن ...' / 'ما يقول المسؤولون' — a plural noun subject next to the verb."""
+    if verb_at >= 1:
+        t = view.toks[verb_at - 1]
+        if not t.is_punct and (t.folded.endswith(("ين", "ون")) and len(t.folded) > 4):
+            return Speaker(None, t.text, None)
+    if verb_at + 1 < len(view.toks):
+        t = view.toks[verb_at + 1]
+        if t.folded.startswith("ال") and t.folded.endswith(("ون", "ين")):
+            return Speaker(None, t.text, None)
+    return None
+
+
+def _clause_lo(view: SentenceView, i: int) -> int:
+    k = i - 1
+    while k >= 0:
+        t = view.toks[k]
+        if t.text in OPEN_QUOTES or t.text in (":", "؛") or t.folded in CLAUSE_MARKERS:
+            return k + 1
+        k -= 1
+    return 0
+
+
+def _np_end(view: SentenceView, a: int, b: int) -> int:
+    """End of the subject noun phrase starting at a (an actor or person mention, or a role phrase)."""
+    for x in view.actors:
+        if x.start == a:
+            end = x.end
+            while end < b and view.toks[end].folded.startswith("ال") and _is_adj(view, end):
+                end += 1
+            return end
+    for p in view.persons:
+        if p.start == a:
+            return p.end
+    if is_role_head(view.toks, a):
+        for p in view.persons:
+            if p.start == a:
+                return p.end
+    return min(a + 1, b)
+
+
+def _is_adj(view: SentenceView, i: int) -> bool:
+    return any(x.start == i and x.is_adjective for x in view.actors)
+
+
+def _skip_punct_dates(view: SentenceView, k: int) -> int:
+    toks = view.toks
+    while k < len(toks):
+        if toks[k].is_punct and toks[k].text not in OPEN_QUOTES:
+            k += 1
+            continue
+        d = next((d for d in view.dates if d.start <= toks[k].start < d.end), None)
+        if d is not None:
+            while k < len(toks) and toks[k].start < d.end:
+                k += 1
+            continue
+        break
+    return k
+
+
+def _trim_circumstantial(view: SentenceView, a: int, b: int) -> int:
+    """Drop trailing 'للصحافيين', 'في بيان', dates and commas from a speaker region."""
+    end = b
+    for k in range(a + 1, b):
+        t = view.toks[k]
+        if t.folded in _CIRCUMSTANTIAL_HEADS and (k == a + 1 or view.toks[k - 1].text in ("،", ",", "-")
+                                                 or t.folded not in ("في",)):
+            if t.folded == "في" and k + 1 < b and view.toks[k + 1].folded.startswith("ال") and \
+                    any(x.start == k + 1 for x in view.actors) and view.toks[k - 1].text not in ("،", ","):
+                continue  # "المتحدث باسم مجلس الأمن القومي في البيت الأبيض"
+            end = k
+            break
+    while end > a and view.toks[end - 1].is_punct:
+        end -= 1
+    return end
+
+
+def _date_near(view: SentenceView, verb_at: int, content_at: int):
+    for d in view.dates:
+        tok_i = view.token_at_char(d.start)
+        if verb_at - 3 <= tok_i <= content_at and d.value is not None or verb_at <= tok_i <= content_at:
+            return d.text, d.value
+    return None, None
+
+
+def _attribution(view: SentenceView, m, article_id: str, state: StatementState, first_verb_at: int | None):
+    """'بحسب X، <clause>' or '<clause>، وفق X' -> a statement of X."""
+    toks = view.toks
+    lemma = m.value[0]
+    if first_verb_at is not None and first_verb_at < m.start:
+        # "قالت الوزارة، وفقا لما نشرته الصحيفة، إن ..." — part of another statement's frame
+        return None
+    # speaker: up to the next comma / end
+    j = m.end
+    while j < len(toks) and toks[j].folded in ("ما", "لما", "ل") :
+        j += 1
+    k = j
+    while k < len(toks) and toks[k].text not in ("،", ",", ".", ":"):
+        k += 1
+    if k == j:
+        return None
+    speaker = _speaker_from_span(view, j, k, state) or Speaker(None, view.span(j, k), None)
+    before = m.start
+    while before > 0 and toks[before - 1].is_punct:
+        before -= 1
+    if before >= 3:  # clause before the attribution
+        ca = 0
+        while ca < before and (toks[ca].is_punct or toks[ca].folded == "و"):
+            ca += 1
+        cb = before
+    else:
+        ca = k + 1
+        cb = len(toks)
+        while cb > ca and toks[cb - 1].is_punct:
+            cb -= 1
+    quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
+    if not quote:
+        return None
+    if speaker.name:
+        state.last = speaker
+    return StatementRow(
+        row_id=_row_id(article_id, view.sentence.index, str(m.start), lemma),
+        article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
+        speaker_actor_id=speaker.actor_id, reporting_verb=lemma, quote_text=quote, is_direct=False,
+        date_text=None, statement_date=None, segment=view.sentence.segment, sentence_index=view.sentence.index,
+        evidence_text=view.text, confidence=0.7, rule="statement.attribution",
+    )

@@ -1,0 +1,73 @@
+"""Tokens with character offsets and clitic-stripped matching variants.
+
+Arabic attaches conjunctions, prepositions and the article to the word (وموسكو، لإيران، بالمسيرات).
+Every token carries the folded forms it may stand for once such proclitics are removed, so lexicon
+lookups (actors, items, verbs, triggers) hit all of them. camel-tools' ``simple_word_tokenize`` does the
+splitting; we only align its tokens back to character offsets so evidence keeps the original text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.textnorm import fold_token, tokenize
+
+# proclitic sequences, longest first; "ال" handled separately so "لل" (ل + ال) works too.
+_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+PUNCT = set(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
+QUOTES_OPEN = set("\"«“‘'")
+QUOTES_CLOSE = set("\"»”’'")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    folded: str
+    start: int
+    end: int
+    variants: tuple[tuple[str, str], ...]  # (stem, stripped prefix), exact form first
+
+    @property
+    def is_punct(self) -> bool:
+        return all(c in PUNCT for c in self.text)
+
+
+@lru_cache(maxsize=200_000)
+def variants_of(folded: str) -> tuple[tuple[str, str], ...]:
+    """Folded token -> possible stems after removing proclitics (and the article), exact form first."""
+    out: list[tuple[str, str]] = [(folded, "")]
+    seen = {folded}
+
+    def add(stem: str, prefix: str) -> None:
+        if len(stem) >= 2 and stem not in seen:
+            seen.add(stem)
+            out.append((stem, prefix))
+
+    if folded.startswith("ال"):
+        add(folded[2:], "ال")
+    for p in _PREFIXES:
+        if folded.startswith(p) and len(folded) - len(p) >= 2:
+            rest = folded[len(p):]
+            if p.endswith("لل"):  # ل + ال: لللقاء -> اللقاء -> لقاء
+                add("ال" + rest, p[:-1])
+                add(rest, p[:-1] + "ال")
+                continue
+            add(rest, p)
+            if rest.startswith("ال"):
+                add(rest[2:], p + "ال")
+    return tuple(out)
+
+
+def tokens_of(text: str, base: int = 0) -> list[Token]:
+    """Tokenise ``text`` (camel-tools) and attach offsets (relative to ``base``) and matching variants."""
+    out: list[Token] = []
+    pos = 0
+    for raw in tokenize(text):
+        at = text.find(raw, pos)
+        if at < 0:  # tokenizer changed the string (should not happen); fall back to cursor
+            at = pos
+        pos = at + len(raw)
+        folded = fold_token(raw)
+        out.append(Token(raw, folded, base + at, base + pos, variants_of(folded)))
+    return out

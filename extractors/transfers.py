@@ -1,0 +1,425 @@
+"""Transfers (contract section 4): who moves which materiel to whom, and how far it got.
+
+Hand-written frame rules, because direction in Arabic news is carried by a handful of verb frames that a
+generic parser would not give us offline:
+- supply:  X زود Y بـ ITEM           (two bare actors after the verb: X then Y; one: Y, X before the verb)
+- send:    X أرسل ITEM إلى/لـ Y      (supplier = من X / the agent; recipient = إلى Y)
+- receive: Y تلقى ITEM من X          (recipient = the agent; supplier = من X or the item's demonym: مسيرات إيرانية)
+- offer:   X عرض على Y ITEM
+- coop:    X تعاون مع Y في مجال ITEM
+- intercept: a shipment from X to Y seized on the way
+- include: "... قد يشمل ITEM" continues the previous frame with its own status.
+Status comes from the trigger's tense, then from cues before it (قد، تدرس، تسعى، ستـ، تعتزم، تواصل، نفت).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.actors import ActorMention
+from extractors.context import SentenceView
+from extractors.items import ItemMention
+from extractors.lexicon import load_csv, load_yaml
+from extractors.matcher import PhraseMatcher, phrase_key
+from extractors.schemas import TransferRow
+from extractors.textnorm import fold_token
+
+_IMPERFECT = ("ي", "ت", "ن")
+CONFIDENCE = {"supply": 0.85, "send": 0.8, "receive": 0.75, "offer": 0.8, "coop": 0.6, "intercept": 0.7,
+              "include": 0.6, "exchange": 0.6}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    start: int
+    end: int
+    lemma: str
+    frame: str
+    status: str
+    noun: bool  # a verbal noun (إرسال، تزويد): its agent may follow it directly
+    pronoun_object: bool  # تستخدمها / اشترتها: the object is an item mentioned before
+
+
+@dataclass(frozen=True)
+class _Lex:
+    triggers: PhraseMatcher
+    cues: PhraseMatcher
+    source: frozenset[str]
+    dest: frozenset[str]
+    offer_dest: frozenset[str]
+    partner: frozenset[str]
+    blocking: frozenset[str]
+    production: PhraseMatcher
+    exchange: frozenset[str]
+    accusation: frozenset[str]
+
+
+_NOUN_PREFIX = ("ت", "إ", "ا", "ب", "ل", "م", "ش", "ح", "ص", "و", "ع", "ن", "ق")
+
+
+def _is_noun_form(form: str) -> bool:
+    f = fold_token(form.split()[-1])
+    nouns = {"تزويد", "التزويد", "امداد", "امدادات", "تسليح", "ارسال", "بارسال", "تسليم", "التسليم", "بيع", "مبيعات",
+             "شحن", "نقل", "تصدير", "صادرات", "تقديم", "توفير", "تدفق", "تلقي", "استلام", "شراء", "لشراء", "الحصول",
+             "للحصول", "استيراد", "واردات", "اقتناء", "حيازه", "مصادره", "شحنه", "تعاون", "تعاونا", "شراكه", "مساعدات"}
+    return f in nouns
+
+
+@lru_cache(maxsize=1)
+def _lex() -> _Lex:
+    entries = []
+    for r in load_csv("transfer_triggers.csv"):
+        form = r["form"]
+        value = (r["lemma"], r["frame"], r["status"], _is_noun_form(form))
+        entries.append((form, value))
+        folded = fold_token(form)
+        if " " not in form and folded.startswith(_IMPERFECT) and r["frame"] not in ("include", "coop"):
+            entries.append(("س" + form, (r["lemma"], r["frame"], "planned", False)))
+        if " " not in form and r["frame"] in ("receive", "supply", "send") and not folded.endswith(("ها", "ه", "هم")):
+            for suffix in ("ها", "هم"):
+                entries.append((form + suffix, (r["lemma"], r["frame"], r["status"], False)))
+    cues = [(r["form"], r["status"]) for r in load_csv("status_cues.csv") if r["scope"] == "before"]
+    ctx = load_yaml("transfer_context.yaml")
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(fold_token(w) for w in ctx[key] if " " not in w)
+
+    return _Lex(
+        triggers=PhraseMatcher(entries),
+        cues=PhraseMatcher(cues),
+        source=words("source_preps"),
+        dest=words("dest_preps"),
+        offer_dest=words("offer_dest_preps"),
+        partner=words("coop_partner_preps"),
+        blocking=words("blocking_preps"),
+        production=PhraseMatcher([(w, True) for w in ctx["production_words"]]),
+        exchange=words("exchange_words"),
+        accusation=frozenset(fold_token(w) for w in ctx["accusation_verbs"]),
+    )
+
+
+def find_triggers(view: SentenceView) -> list[Trigger]:
+    out: list[Trigger] = []
+    for m in _lex().triggers.find(view.toks):
+        lemma, frame, status, noun = m.value
+        last = view.toks[m.end - 1].folded
+        pron = frame == "receive" and last.endswith(("ها", "هم")) and last not in ("حيازه",)
+        if frame == "coop" and out:
+            continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
+        out.append(Trigger(m.start, m.end, lemma, frame, status, noun and not pron, pron))
+    return out
+
+
+def _preceding_word(view: SentenceView, a: ActorMention) -> str:
+    k = a.start - 1
+    while k >= 0 and view.toks[k].text in ("(", "«", "\"", "“"):
+        k -= 1
+    return view.toks[k].folded if k >= 0 else ""
+
+
+def _role(view: SentenceView, a: ActorMention) -> str:
+    """How an actor mention is attached: source | dest | offer_dest | partner | blocked | bare."""
+    lx = _lex()
+    if a.governed_by == "ل":
+        return "dest"
+    if a.governed_by in ("ب", "ك"):
+        return "blocked"
+    prev = _preceding_word(view, a)
+    if prev in lx.source:
+        return "source"
+    if prev in lx.dest:
+        return "dest"
+    if prev in lx.offer_dest:
+        return "offer_dest"
+    if prev in lx.partner:
+        return "partner"
+    if prev in lx.blocking or prev in ("قبل",) and view.toks[a.start - 2].folded == "من":
+        return "blocked" if prev != "قبل" else "source"
+    return "bare"
+
+
+def _clause_start(view: SentenceView, i: int) -> int:
+    k = i - 1
+    while k >= 0:
+        if view.is_boundary(k):
+            return k + 1
+        k -= 1
+    return 0
+
+
+def _agent_before(view: SentenceView, t: Trigger, lo: int) -> ActorMention | None:
+    """Nearest actor before the trigger that is a bare (unprepositioned, non-adjective) noun phrase;
+    failing that, a known person there (كيربي -> USA)."""
+    best = None
+    for a in view.party_actors:
+        if lo <= a.start and a.end <= t.start and not a.is_adjective and _role(view, a) == "bare":
+            best = a
+    return best
+
+
+def _person_before(view: SentenceView, t: Trigger, lo: int) -> ActorMention | None:
+    """A known person before the trigger stands for their state when no state or body is named (كيربي -> USA)."""
+    best = None
+    for a in view.actors:
+        if a.kind == "person" and lo <= a.start and a.end <= t.start and _role(view, a) == "bare":
+            best = a
+    return best
+
+
+def _accused(view: SentenceView, t: Trigger, lo: int) -> ActorMention | None:
+    """'اتهم X Y بتزويد ...' -> Y; 'Y، التي اتهمتها X بتزويد' -> Y."""
+    lx = _lex()
+    for k in range(t.start - 1, max(-1, t.start - 12), -1):
+        f = view.toks[k].folded
+        stems = {s for s, _ in view.toks[k].variants}
+        if f in lx.accusation or stems & lx.accusation:
+            bare_after = [a for a in view.party_actors if k < a.start < t.start and not a.is_adjective]
+            if f.endswith(("ها", "ه")) and not f.endswith("اتهم"):
+                before = [a for a in view.party_actors if a.end <= k and not a.is_adjective]
+                return before[-1] if before else None
+            if len(bare_after) >= 2:
+                return bare_after[1]
+            return None
+    return None
+
+
+def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
+    """Trigger status, overridden by the nearest cue in the 5 tokens before it (same clause)."""
+    status = t.status
+    best_pos = -1
+    for m in _lex().cues.find(view.toks, max(lo, t.start - 6), t.start):
+        nxt = view.toks[m.end].folded if m.end < len(view.toks) else ""
+        if m.value == "considered" and view.toks[m.start].folded == "قد" and not nxt.startswith(_IMPERFECT):
+            continue  # "كانت قد اشترتها": قد + past is emphatic, not modal
+        if m.start > best_pos:
+            best_pos, status = m.start, m.value
+    if status == "-":
+        return None
+    if view.toks[t.start].folded.startswith("س") and t.status == "planned":
+        return "planned"
+    return status
+
+
+def _has_cue(view: SentenceView, t: Trigger, lo: int) -> bool:
+    return bool(_lex().cues.find(view.toks, max(lo, t.start - 6), t.start))
+
+
+def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[ItemMention]:
+    t = triggers[k]
+    nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
+    # "حيازة واستخدام الطائرات": triggers joined by و share the items of the last one
+    j = k
+    while j + 1 < len(triggers) and triggers[j + 1].start == triggers[j].end and not view.toks[triggers[j].end - 1].is_punct:
+        j += 1
+        nxt = triggers[j + 1].start if j + 1 < len(triggers) else len(view.toks)
+    nxt = min(nxt, _item_range_end(view, t.end, nxt))
+    items = [it for it in view.items if t.end <= it.start < nxt and not it.modifier]
+    if not items and t.pronoun_object:
+        before = [it for it in view.items if it.end <= t.start]
+        items = before[-1:] if before else []
+    prod = _lex().production
+    keep = []
+    for it in items:
+        # an item being developed/produced is not moving: "معدات مستخدمة لإنتاج الصواريخ"
+        if not t.pronoun_object and any(prod.match_at(view.toks, p) for p in range(max(0, it.start - 2), it.start)):
+            continue
+        keep.append(it)
+    return keep
+
+
+_LIST_GOES_ON = frozenset({"وكذلك", "كذلك", "و", "اضافه", "فضلا", "بما", "خصوصا", "خاصه", "مثل", "منها",
+                           "بينها", "ومنها", "لا", "سيما", "لاسيما", "بالاضافه", "علاوه"})
+
+
+def _item_range_end(view: SentenceView, lo: int, hi: int) -> int:
+    """Items of a trigger run to the end of its clause: a comma after the first item ends the list unless
+    what follows continues it (another item, "وكذلك", "خصوصا", ...)."""
+    item_starts = {it.start for it in view.items}
+    seen_item = False
+    for k in range(lo, hi):
+        if k in item_starts:
+            seen_item = True
+        t = view.toks[k]
+        if seen_item and t.text in ("،", ",", "؛", ";"):
+            nxt = [view.toks[j] for j in range(k + 1, min(hi, k + 3))]
+            if any(j in item_starts for j in range(k + 1, min(hi, k + 3))):
+                continue
+            if nxt and (nxt[0].folded in _LIST_GOES_ON or any(s in _LIST_GOES_ON for s, _ in nxt[0].variants)):
+                continue
+            if view.dates and any(d.start <= nxt[0].start < d.end for d in view.dates) if nxt else False:
+                continue
+            return k
+    return hi
+
+
+def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives: bool = False) -> ActorMention | None:
+    for a in view.party_actors:
+        if lo <= a.start < hi and (adjectives or not a.is_adjective) and _role(view, a) in roles:
+            return a
+    return None
+
+
+@dataclass
+class _Flow:
+    supplier: str | None
+    recipient: str | None
+    items: list[ItemMention]
+    status: str
+    frame: str
+    trigger: Trigger
+    reversed_items: list[ItemMention]
+
+
+def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | None) -> _Flow | None:
+    t = triggers[k]
+    lo = _clause_start(view, t.start)
+    nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
+    status = _status(view, t, lo)
+    if status is None:
+        return None
+    items = _items_for(view, triggers, k)
+    if t.frame == "include":
+        if prev is None:
+            return None
+        cue_status = _status(view, t, lo) if _has_cue(view, t, lo) else prev.status
+        return _Flow(prev.supplier, prev.recipient, items, cue_status or prev.status, "include", t, [])
+    exch_at = next((i for i in range(t.end, nxt) if view.toks[i].folded in _lex().exchange), None)
+    reversed_items: list[ItemMention] = []
+    if exch_at is not None:
+        reversed_items = [it for it in items if it.start > exch_at]
+        items = [it for it in items if it.start <= exch_at]
+    after_agent = None
+    if t.end < len(view.toks):
+        a = next((x for x in view.party_actors if x.start == t.end and not x.is_adjective), None)
+        if a is not None and _role(view, a) == "bare":
+            after_agent = a
+    agent = _accused(view, t, lo) or _agent_before(view, t, lo)
+    supplier = recipient = None
+    hi = nxt
+    if t.frame == "supply":
+        bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
+                and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
+        if len(bare) >= 2 and agent is None:
+            supplier, recipient = bare[0].actor_id, bare[1].actor_id
+        elif bare:
+            recipient = bare[0].actor_id
+            supplier = agent.actor_id if agent else None
+        else:
+            dest = _first(view, t.end, hi, {"dest"})
+            recipient = dest.actor_id if dest else None
+            supplier = agent.actor_id if agent else None
+    elif t.frame in ("send", "intercept"):
+        src = _first(view, t.end, hi, {"source"})
+        dest = _first(view, t.end, hi, {"dest"})
+        if t.frame == "send":
+            if src is not None:
+                supplier = src.actor_id
+            elif t.noun and after_agent is not None:
+                supplier = after_agent.actor_id
+            elif agent is not None:
+                supplier = agent.actor_id
+            else:
+                first_bare = _first(view, t.end, hi, {"bare"})
+                person = _person_before(view, t, lo)
+                supplier = first_bare.actor_id if first_bare else (person.actor_id if person else None)
+        else:
+            supplier = src.actor_id if src else None
+        recipient = dest.actor_id if dest else None
+        if recipient is None and t.start >= 1 and any(view.toks[i].folded in _lex().exchange
+                                                      for i in range(max(0, t.start - 3), t.start)):
+            others = [a for a in view.party_actors if lo <= a.start < t.start and a.actor_id != supplier]
+            recipient = others[-1].actor_id if others else None
+    elif t.frame == "receive":
+        src = _first(view, t.end, len(view.toks) if t.pronoun_object else hi, {"source"})
+        if t.pronoun_object and src is None:
+            src = _first(view, t.end, len(view.toks), {"source"})
+        if t.noun and after_agent is not None:
+            recipient = after_agent.actor_id
+        elif agent is not None:
+            recipient = agent.actor_id
+        else:
+            first_bare = _first(view, t.end, hi, {"bare"})
+            recipient = first_bare.actor_id if first_bare else None
+        supplier = src.actor_id if src else None
+    elif t.frame == "offer":
+        dest = _first(view, t.end, hi, {"offer_dest", "dest"})
+        supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
+        recipient = dest.actor_id if dest else None
+    elif t.frame == "coop":
+        if k > 0:
+            return None  # cooperation words after another trigger only restate it
+        partner = _first(view, t.end, hi, {"partner"})
+        supplier = agent.actor_id if agent else None
+        recipient = partner.actor_id if partner else None
+        if not any(w in {tok.folded for tok in view.toks[t.end:hi]} for w in ("مجال", "يشمل", "ذلك", "مجالات")):
+            return None
+    return _Flow(supplier, recipient, items, status, t.frame, t, reversed_items)
+
+
+def _row_id(article_id: str, sentence_index: int, *parts: str) -> str:
+    h = hashlib.sha256("|".join([article_id, str(sentence_index), *parts]).encode()).hexdigest()
+    return h[:20]
+
+
+def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> list[TransferRow]:
+    """Transfer rows of one sentence. ``prev_flow`` carries the last resolved flow of the paragraph
+    (a continuation like "وإجمالا تسعى إيران للحصول على ..." keeps the previous supplier)."""
+    triggers = find_triggers(view)
+    rows: dict[tuple, TransferRow] = {}
+    prev: _Flow | None = None
+    for k in range(len(triggers)):
+        flow = _resolve(view, triggers, k, prev)
+        if flow is None:
+            continue
+        groups = [(flow.items, flow.supplier, flow.recipient, False)]
+        if flow.reversed_items:
+            groups.append((flow.reversed_items, flow.recipient, flow.supplier, True))
+        for items, supplier, recipient, is_reversed in groups:
+            owner = next((it.owner_id for it in items if it.owner_id), None)
+            for it in items:
+                sup = supplier or it.owner_id or owner
+                rec = recipient
+                if rec is None and sup is not None and prev_flow.get("supplier") == sup and flow.frame != "include":
+                    rec = prev_flow.get("recipient")
+                if sup is None and rec is not None and prev_flow.get("recipient") == rec:
+                    sup = prev_flow.get("supplier")
+                if not sup or not rec or sup == rec:
+                    continue
+                status = it.cue_status or flow.status
+                if is_reversed:
+                    tense_present = view.toks[flow.trigger.start].folded.startswith(_IMPERFECT)
+                    status = it.cue_status or ("ongoing" if tense_present else "delivered")
+                key = (sup, rec, it.category, status)
+                q = it.quantity
+                row = TransferRow(
+                    row_id=_row_id(article_id, view.sentence.index, *key),
+                    article_id=article_id, supplier_id=sup, recipient_id=rec, item_category=it.category,
+                    item_text=it.text, item_model=it.model,
+                    quantity_min=q.min if q else None, quantity_max=q.max if q else None,
+                    quantity_unit=(q.unit or "unit") if q else None,
+                    status=status, time_text=_time_text(view, flow.trigger),
+                    segment=view.sentence.segment, sentence_index=view.sentence.index,
+                    evidence_text=view.text, confidence=CONFIDENCE.get("exchange" if is_reversed else flow.frame, 0.6),
+                    rule=f"transfer.{flow.frame}:{flow.trigger.lemma}",
+                )
+                if key not in rows or (rows[key].quantity_min is None and row.quantity_min is not None):
+                    rows[key] = row
+                prev_flow.update(supplier=sup, recipient=rec)
+        prev = flow
+    return list(rows.values())
+
+
+def _time_text(view: SentenceView, t: Trigger) -> str | None:
+    best = None
+    for d in view.dates:
+        if d.lead and fold_token(d.lead) in ("منذ", "حتى", "خلال", "قبل", "بعد"):
+            best = f"{d.lead} {d.text}"
+            break
+        if d.kind == "vague" and best is None:
+            best = d.text
+    return best
+
+
+__all__ = ["extract_transfers", "find_triggers", "phrase_key"]
