@@ -26,9 +26,15 @@ class ActorMention:
     prefix: str  # proclitic on the first token (و، ب، ل، ...)
     person: str | None = None  # the person's name as in the lexicon, for kind == "person"
 
+    organ: bool = False  # "الجيش السوداني", "وزارة الدفاع الروسية": the demonym names the state acting
+
     @property
     def is_adjective(self) -> bool:
-        return self.kind in ADJECTIVE_KINDS
+        return self.kind in ADJECTIVE_KINDS and not self.organ
+
+    @property
+    def is_weak(self) -> bool:
+        return self.kind.startswith("weak_")
 
     @property
     def governed_by(self) -> str:
@@ -42,9 +48,10 @@ def _matcher() -> PhraseMatcher:
     entries: list[tuple[str, tuple[str, str, str | None] | None]] = []
     ambiguous = ambiguous_aliases()
     for alias in load_aliases():
+        kind = alias.kind
         if ambiguous.get(alias.folded) == "common_word":
-            continue  # also an everyday word (مالي، سيول، القاعدة): too risky without a model
-        entries.append((alias.alias, (alias.actor_id, alias.kind, None)))
+            kind = "weak_" + kind  # also an everyday word (مالي، سيول، غربية): only trusted as an item's owner
+        entries.append((alias.alias, (alias.actor_id, kind, None)))
     for person in load_persons():
         entries.append((person.name_ar, (person.actor_id, "person", person.name_ar)))
     for phrase in blocking_phrases():
@@ -62,13 +69,26 @@ def actor_parent(actor_id: str) -> str | None:
     return actor.parent_id if actor else None
 
 
+@lru_cache(maxsize=1)
+def _organs() -> frozenset[str]:
+    from extractors.lexicon import load_yaml
+    from extractors.textnorm import fold_token
+
+    return frozenset(fold_token(w) for w in load_yaml("transfer_context.yaml")["state_organs"])
+
+
 def find_actors(toks: list[Token], lo: int = 0, hi: int | None = None) -> list[ActorMention]:
     out: list[ActorMention] = []
+    organs = _organs()
     for m in _matcher().find(toks, lo, hi):
         if m.value is None:
             continue
         actor_id, kind, person = m.value
-        out.append(ActorMention(m.start, m.end, actor_id, kind, m.prefix, person))
+        organ = False
+        if kind in ADJECTIVE_KINDS and m.start > 0 and not m.prefix:
+            prev = toks[m.start - 1]
+            organ = prev.folded in organs or any(st in organs for st, _ in prev.variants[1:])
+        out.append(ActorMention(m.start, m.end, actor_id, kind, m.prefix, person, organ))
     return out
 
 

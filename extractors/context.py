@@ -41,6 +41,11 @@ class SentenceView:
     @cached_property
     def party_actors(self) -> list[ActorMention]:
         """Actors that can be a party (supplier, recipient, event actor): no media, no persons."""
+        return [a for a in self.actors if a.kind != "person" and not a.is_weak and actor_type(a.actor_id) != "media"]
+
+    @cached_property
+    def owner_actors(self) -> list[ActorMention]:
+        """Actors that may own an item (مكونات إلكترونية غربية): parties plus ambiguous demonyms."""
         return [a for a in self.actors if a.kind != "person" and actor_type(a.actor_id) != "media"]
 
     @cached_property
@@ -53,7 +58,7 @@ class SentenceView:
 
     @cached_property
     def items(self) -> list[ItemMention]:
-        return find_items(self.toks, self.text, 0, self.party_actors, self.quantities)
+        return find_items(self.toks, self.text, 0, self.owner_actors, self.quantities)
 
     @cached_property
     def dates(self) -> list[DateMention]:

@@ -13,11 +13,12 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.context import SentenceView
+from extractors.context import BOUNDARY_WORDS, SentenceView
 from extractors.dates import DateMention
 from extractors.lexicon import load_csv
 from extractors.matcher import PhraseMatcher
 from extractors.schemas import EventRow
+from extractors.textnorm import fold_token
 
 _LOCATION_PREPS = ("في", "داخل", "الى", "إلى")
 _NEED_DATE = frozenset({"invasion"})
@@ -36,7 +37,7 @@ class EventCandidate:
 @lru_cache(maxsize=1)
 def _triggers() -> PhraseMatcher:
     return PhraseMatcher([(r["phrase"], (r["event_type"], r["strength"] == "strong",
-                                         frozenset((r.get("requires") or "").split())))
+                                         frozenset(fold_token(w) for w in (r.get("requires") or "").split())))
                           for r in load_csv("event_triggers.csv")])
 
 
@@ -56,10 +57,42 @@ def _blocked(view: SentenceView, c: EventCandidate) -> bool:
     return False
 
 
+_ORDINALS = {fold_token(w): n for n, w in enumerate(
+    ["الأولى", "الثانية", "الثالثة", "الرابعة", "الخامسة", "السادسة", "السابعة", "الثامنة", "التاسعة", "العاشرة"], 1)}
+
+
+def anniversaries(view: SentenceView) -> list[tuple[EventCandidate, DateMention]]:
+    """'في الذكرى الثانية للغزو' published P: the invasion was on P minus two years (exact, day)."""
+    out: list[tuple[EventCandidate, DateMention]] = []
+    if view.pub is None:
+        return out
+    toks = view.toks
+    for i, t in enumerate(toks[:-2]):
+        if "ذكري" not in t.folded:
+            continue
+        n = _ORDINALS.get(toks[i + 1].folded)
+        if n is None:
+            m = toks[i + 1].folded
+            n = int(m) if m.isdigit() else None
+        if n is None:
+            continue
+        try:
+            when = view.pub.replace(year=view.pub.year - n)
+        except ValueError:
+            continue
+        span_end = min(len(toks), i + 4)
+        text = view.span(i, span_end)
+        mention = DateMention(toks[i].start, toks[span_end - 1].end, text, None, when, "day", "relative")
+        for m in _triggers().find(toks, i + 2, span_end):
+            etype, strong, requires = m.value
+            out.append((EventCandidate(m.start, m.end, etype, True, mention, requires), mention))
+    return out
+
+
 def _separated(view: SentenceView, a: int, b: int) -> bool:
     """True when a clause marker (إن/أن, a quotation mark, a colon) stands between token a and token b."""
     lo, hi = min(a, b), max(a, b)
-    return any(view.is_boundary(k) for k in range(lo + 1, hi))
+    return any(view.toks[k].folded in BOUNDARY_WORDS or view.toks[k].text == ":" for k in range(lo + 1, hi))
 
 
 def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
@@ -67,11 +100,13 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
     for m in _triggers().find(view.toks):
         etype, strong, requires = m.value
         if requires and not any(t.folded in requires or any(s in requires for s, _ in t.variants)
-                                for t in view.toks[m.end:m.end + 6]):
+                                for t in view.toks[m.end:m.end + 10]):
             continue
         c = EventCandidate(m.start, m.end, etype, strong, requires=requires)
         if not _blocked(view, c):
             cands.append(c)
+    for c, _ in anniversaries(view):
+        cands = [x for x in cands if not (x.start == c.start)] + [c]
     if not cands:
         return []
     # each date belongs to the nearest trigger in its own clause
@@ -82,8 +117,9 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         if not near:
             continue
         best = min(near, key=lambda c: min(abs(c.start - dj), abs(di - c.end + 1)))
-        if best.date is None:
+        if best.date is None or (best.date.value is None and d.value is not None):
             best.date = d
+
     out: dict[str, EventCandidate] = {}
     for c in cands:
         dated = c.date is not None and (c.date.kind != "vague" or c.event_type in _NEED_DATE)

@@ -118,7 +118,7 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         while j < n and j - end < 6:
             tok = toks[j]
             a = actor_at.get(j)
-            if a is not None and a.is_adjective and not a.prefix:
+            if a is not None and (a.is_adjective or a.kind.startswith("weak_demonym")) and not a.prefix:
                 item.owner_id = item.owner_id or a.actor_id
                 j = a.end
                 continue
@@ -142,6 +142,17 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                 while j < n and toks[j].text in ")»\"”":
                     j += 1
                 continue
+            if tok.text in ("\"", "«", "“") and j + 1 < n:
+                k = j + 1
+                close = k
+                while close < n and close - k < 4 and toks[close].text not in ("\"", "»", "”"):
+                    close += 1
+                if close < n and toks[close].text in ("\"", "»", "”") and close > k:
+                    mm3 = models.get(k)
+                    item.model = item.model or (mm3.value[1] if mm3 else sentence[toks[k].start - base:toks[close - 1].end - base])
+                    j = close + 1
+                    continue
+                break
             if j in models and item.model is None:
                 item.model = models[j].value[1]
                 j = models[j].end
@@ -170,6 +181,24 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         out.append(item)
         i = item.end
     _attach_counted(out, toks, base, quantities)
+    out.extend(_bulk_materials(toks, sentence, base, quantities, out))
+    return out
+
+
+def _bulk_materials(toks: list[Token], sentence: str, base: int, quantities: list[Quantity],
+                    items: list[ItemMention]) -> list[ItemMention]:
+    """'أكثر من 1300 طن من النيتروسليلوز': tonnage of an unlisted substance is raw material."""
+    out = []
+    for q in quantities:
+        if q.unit != "ton":
+            continue
+        k = next((i for i, t in enumerate(toks) if t.start - base >= q.end), None)
+        if k is None or any(k <= it.start <= k + 3 for it in items):
+            continue
+        if toks[k].folded == "من" and k + 1 < len(toks) and not toks[k + 1].is_punct:
+            start = next(i for i, t in enumerate(toks) if t.start - base >= q.start)
+            out.append(ItemMention(start, k + 2, "raw_materials", _span_text(toks, start, k + 2, sentence, base),
+                                   quantity=q))
     return out
 
 

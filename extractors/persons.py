@@ -85,6 +85,12 @@ def scan_name(toks: list[Token], i: int, hi: int, actors_at: dict[int, ActorMent
         j += 1
     if j - i > MAX_NAME_TOKENS:
         j = i + MAX_NAME_TOKENS
+    # a family name with the article (خالد الأمين، بشار الأسد) closes a name before punctuation or a clause word
+    if i < j < hi and j - i < MAX_NAME_TOKENS and toks[j].folded.startswith("ال") and j not in actors_at \
+            and not is_role_head(toks, j) and toks[j].folded not in _roles().continuers:
+        after = toks[j + 1] if j + 1 < hi else None
+        if after is None or after.is_punct or after.folded in _roles().stoppers or after.folded in _roles().verbs:
+            j += 1
     return j
 
 

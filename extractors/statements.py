@@ -24,10 +24,14 @@ from extractors.textnorm import fold_token
 
 OPEN_QUOTES = {"\"": "\"", "«": "»", "“": "”", "”": "”"}
 CLAUSE_MARKERS = frozenset({"ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "بانهم", "لان"})
-_SKIP_AFTER_VERB = frozenset({"فيه", "فيها", "الى", "على", "ايضا", "كذلك", "بالفعل", "في", "عن"})
+_SKIP_AFTER_VERB = frozenset({"فيه", "فيها", "الى", "ايضا", "كذلك", "بالفعل"})
 _CIRCUMSTANTIAL_HEADS = frozenset({"في", "خلال", "عبر", "للصحافيين", "للصحفيين", "للصحافه", "لوسائل", "امام",
                                    "مساء", "صباح", "اليوم", "امس", "يوم", "الاربعاء", "الخميس", "الجمعه", "السبت",
                                    "الاحد", "الاثنين", "الثلاثاء"})
+
+
+_PRONOUN_MARKERS = frozenset({"انه", "انها", "انهم", "بانه", "بانها", "بانهم"})
+_ORG_OF_PERSON = frozenset({"اداره", "حكومه", "وزاره", "مكتب", "فريق", "حمله"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
     if b <= a:
         return None
     persons = [p for p in view.persons if a <= p.start < b]
+    if view.toks[a].folded in _ORG_OF_PERSON:
+        x = next((x for x in view.actors if a < x.start < b), None)
+        return Speaker(None, view.span(a, b).strip(" ،,"), x.actor_id if x else None)
     for p in persons:
         if p.name:
             name, role, actor = state.register.resolve(p.name)
@@ -84,6 +91,20 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
             actor = p.actor_id or actor
             state.register.add(name, role, actor)
             return Speaker(name, role, actor)
+    # a name then its role: "وقال يوري كوفال، نائب وزير ..."
+    from extractors.persons import is_name_token
+    k = a
+    while k < b and k - a < 3 and is_name_token(view.toks[k]) and not is_role_head(view.toks, k) \
+            and not any(x.start == k and x.kind != "person" for x in view.actors):
+        k += 1
+    if k > a and k < b and (view.toks[k].text in ("،", ",") or is_role_head(view.toks, k)):
+        name = view.span(a, k)
+        resolved = state.register.resolve(name)
+        role_p = next((p for p in persons if p.start >= k), None)
+        role = role_p.role if role_p else resolved[1]
+        actor = (role_p.actor_id if role_p else None) or resolved[2]
+        state.register.add(resolved[0], role, actor)
+        return Speaker(resolved[0], role, actor)
     # a bare name right after the verb: "وأضاف كيربي", "وصرح جون كيربي المتحدث ..."
     first = view.toks[a]
     if not first.is_punct and first.folded not in CLAUSE_MARKERS:
@@ -118,8 +139,8 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
         actor = x.actor_id if kind != "media" else actor_parent(x.actor_id)
         return Speaker(None, role, actor)
     words = [t for t in view.toks[a:b] if not t.is_punct]
-    if words:
-        return Speaker(None, view.span(a, b).strip(" ،,") or None, None)
+    if words and words[0].folded.endswith(("ون", "ين", "ات")) and len(words[0].folded) > 4:
+        return Speaker(None, view.span(a, b).strip(" ،,") or None, None)  # "مسؤولون غربيون", "محللون"
     return None
 
 
@@ -212,86 +233,113 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             state.register.add(p.name if len(p.name.split()) >= len(name.split()) else name, p.role or role,
                                p.actor_id or actor)
     rows: list[StatementRow] = []
-    first_verb_at = None
-    for idx, m in enumerate(matches):
+    verbs = [m for m in matches if m.start not in inside and m.value[1] == "verb"]
+    first_verb_at = verbs[0].start if verbs else None
+    for m in matches:
         if m.start in inside:
             continue
         lemma, kind, content_kind = m.value
-        if view.sentence.is_headline and kind == "verb" and m.start > 0 and toks[m.start - 1].text == ":":
-            continue
         if kind == "attribution":
             row = _attribution(view, m, article_id, state, first_verb_at)
             if row is not None:
                 rows.append(row)
             continue
-        first_verb_at = m.start if first_verb_at is None else first_verb_at
-        next_start = next((x.start for x in matches[idx + 1:] if x.start not in inside), len(toks))
-        # speaker region after the verb: up to the content marker
-        j = m.end
-        limit = len(toks)
-        while j < limit:
-            t = toks[j]
-            if t.folded in CLAUSE_MARKERS or t.text in OPEN_QUOTES or t.text == ":":
-                break
-            if content_kind == "object" and j > m.end and t.folded in ("عن", "من") and j + 1 < limit:
-                break
-            j += 1
-            if j - m.end > 18:
-                break
-        region_end = min(j, next_start)
-        object_verb = content_kind == "object"
-        skip = m.end
-        while skip < region_end and toks[skip].folded in _SKIP_AFTER_VERB and toks[skip].folded not in ("عن",):
-            skip += 1
-        speaker_span_end = region_end
-        if object_verb and region_end == next_start or object_verb and j >= limit:
-            # no إن/أن: speaker is the first noun phrase, content the rest
-            sp_end = _np_end(view, skip, region_end)
-            speaker_span_end = sp_end
-            content = (_skip_punct_dates(view, sp_end), _clause_end(view, sp_end, len(toks)), False)
-            if content[0] >= content[1]:
-                continue
-        else:
-            content = _content(view, region_end, len(toks), object_verb)
-            if content is None:
-                sp_end = _np_end(view, skip, region_end)
-                if not object_verb or sp_end >= region_end:
-                    continue
-                speaker_span_end = sp_end
-                content = (_skip_punct_dates(view, sp_end), _clause_end(view, sp_end, len(toks)), False)
-        speaker_tokens = _trim_circumstantial(view, skip, speaker_span_end)
-        speaker = None
-        pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
-        if speaker_tokens > skip and not pronoun_subject:
-            speaker = _speaker_from_span(view, skip, speaker_tokens, state)
-        if speaker is None:
-            lo = _clause_lo(view, m.start)
-            before = [a for a in view.actors if lo <= a.start and a.end <= m.start and not a.is_adjective
-                      and a.prefix[:1] not in ("ب", "ل")]
-            if before and not toks[m.start].folded.startswith(("و", "ف")) and not _is_continuation(view, m.start):
-                speaker = _speaker_from_span(view, before[-1].start, before[-1].end, state)
-            elif before and _subject_in_clause(view, before[-1], m.start):
-                speaker = _speaker_from_span(view, before[-1].start, before[-1].end, state)
-        if speaker is None:
-            speaker = _subject_noun_before(view, m.start)
-        if speaker is None:
-            speaker = state.last or Speaker(None, None, None)
-        ca, cb, direct = content
-        quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
-        if not quote or cb - ca < 2:
+        if view.sentence.is_headline and m.start > 0 and toks[m.start - 1].text == ":":
             continue
-        state.last = speaker
-        date_text, statement_date = _date_near(view, m.start, ca)
-        rows.append(StatementRow(
-            row_id=_row_id(article_id, view.sentence.index, str(m.start), lemma),
-            article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
-            speaker_actor_id=speaker.actor_id, reporting_verb=lemma, quote_text=quote, is_direct=direct,
-            date_text=date_text, statement_date=statement_date, segment=view.sentence.segment,
-            sentence_index=view.sentence.index, evidence_text=view.text,
-            confidence=0.9 if direct else (0.8 if kind == "verb" and content_kind == "clause" else 0.65),
-            rule=f"statement.{kind}.{content_kind}",
-        ))
+        if m.start > 0 and toks[m.start - 1].folded in _PRONOUN_MARKERS and not toks[m.start].folded.startswith("و"):
+            continue  # "قال بوتين إنه رأى ...": the verb is inside another statement's content
+        row = _statement_at(view, m, verbs, article_id, state, first_in_sentence=not rows)
+        if row is not None:
+            rows.append(row)
     return rows
+
+
+def _statement_at(view: SentenceView, m, verbs, article_id: str, state: StatementState,
+                  first_in_sentence: bool) -> StatementRow | None:
+    toks = view.toks
+    lemma, kind, content_kind = m.value
+    object_verb = content_kind == "object"
+    next_start = next((x.start for x in verbs if x.start > m.start), len(toks))
+    skip = m.end
+    while skip < next_start and toks[skip].folded in _SKIP_AFTER_VERB and toks[skip].folded != "عن":
+        skip += 1
+    # a true content marker (إن/أن, a quotation, a colon) within reach of the verb; for verbs that also
+    # take an object (نفى، ندد، اتهم) only right after the subject noun phrase
+    j = skip
+    if object_verb:
+        j = _skip_punct_dates(view, _trim_to_np(view, skip, next_start))
+        if j < next_start and not (toks[j].folded in CLAUSE_MARKERS or toks[j].text in OPEN_QUOTES or toks[j].text == ":"):
+            j = next_start
+    while j < next_start and j - skip <= 18:
+        t = toks[j]
+        if t.folded in CLAUSE_MARKERS or t.text in OPEN_QUOTES or t.text == ":":
+            break
+        j += 1
+    marker = j if j < next_start and j - skip <= 18 else None
+    if marker is not None:
+        sp_end = _trim_circumstantial(view, skip, marker)
+        content = _content(view, marker, len(toks), object_verb)
+        if content is None:
+            return None
+    elif object_verb:
+        sp_end = _np_end(view, skip, next_start)
+        ca = _skip_punct_dates(view, sp_end)
+        content = (ca, _clause_end(view, ca, len(toks)), False)
+    else:
+        return None
+    ca, cb, direct = content
+    if cb - ca < 2:
+        return None
+    pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
+    speaker = None
+    if sp_end > skip and not pronoun_subject:
+        speaker = _speaker_from_span(view, skip, sp_end, state)
+    if speaker is None:
+        speaker = _speaker_before(view, m.start, state)
+    if speaker is None:
+        speaker = _subject_noun_before(view, m.start)
+    if speaker is None:
+        speaker = state.last or Speaker(None, None, None)
+    quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
+    if not quote:
+        return None
+    if speaker.name or first_in_sentence:
+        state.last = speaker
+    date_text, statement_date = _date_near(view, m.start, ca)
+    return StatementRow(
+        row_id=_row_id(article_id, view.sentence.index, str(m.start), lemma),
+        article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
+        speaker_actor_id=speaker.actor_id, reporting_verb=lemma, quote_text=quote, is_direct=direct,
+        date_text=date_text, statement_date=statement_date, segment=view.sentence.segment,
+        sentence_index=view.sentence.index, evidence_text=view.text,
+        confidence=0.9 if direct else (0.8 if content_kind == "clause" else 0.65),
+        rule=f"statement.{kind}.{content_kind}",
+    )
+
+
+def _trim_to_np(view: SentenceView, a: int, b: int) -> int:
+    """End of the subject noun phrase at a, including a trailing circumstantial phrase ("، الجمعة،")."""
+    end = _np_end(view, a, b)
+    return end
+
+
+def _speaker_before(view: SentenceView, verb_at: int, state: StatementState) -> Speaker | None:
+    """SVO: a person or actor right before the verb in its clause ("الجنرال حيدري قال"، "وكانت طهران قد أقرت")."""
+    lo = _clause_lo(view, verb_at)
+    persons = [p for p in view.persons if lo <= p.start and p.end <= verb_at and p.name]
+    if persons and persons[-1].end >= verb_at - 1:
+        p = persons[-1]
+        return _speaker_from_span(view, p.start, p.end, state)
+    before = [a for a in view.actors if lo <= a.start and a.end <= verb_at and not a.is_adjective
+              and a.prefix[:1] not in ("ب", "ل")]
+    if not before:
+        return None
+    last = before[-1]
+    if not view.toks[verb_at].folded.startswith(("و", "ف")) and not _is_continuation(view, verb_at):
+        return _speaker_from_span(view, last.start, last.end, state)
+    if _subject_in_clause(view, last, verb_at):
+        return _speaker_from_span(view, last.start, last.end, state)
+    return None
 
 
 def _is_continuation(view: SentenceView, i: int) -> bool:
@@ -367,9 +415,9 @@ def _skip_punct_dates(view: SentenceView, k: int) -> int:
 def _trim_circumstantial(view: SentenceView, a: int, b: int) -> int:
     """Drop trailing 'للصحافيين', 'في بيان', dates and commas from a speaker region."""
     end = b
-    for k in range(a + 1, b):
+    for k in range(a, b):
         t = view.toks[k]
-        if t.folded in _CIRCUMSTANTIAL_HEADS and (k == a + 1 or view.toks[k - 1].text in ("،", ",", "-")
+        if t.folded in _CIRCUMSTANTIAL_HEADS and (k <= a + 1 or view.toks[k - 1].text in ("،", ",", "-")
                                                  or t.folded not in ("في",)):
             if t.folded == "في" and k + 1 < b and view.toks[k + 1].folded.startswith("ال") and \
                     any(x.start == k + 1 for x in view.actors) and view.toks[k - 1].text not in ("،", ","):
@@ -403,6 +451,11 @@ def _attribution(view: SentenceView, m, article_id: str, state: StatementState, 
     k = j
     while k < len(toks) and toks[k].text not in ("،", ",", ".", ":"):
         k += 1
+    fa = next((x for x in range(j, min(len(toks), j + 25)) if toks[x].folded in ("فان", "فانه", "فانها")), None)
+    if fa is not None:
+        k = fa  # "وبحسب قائد ...، الأدميرال ...، فإن الصين ..."
+        while k > j and toks[k - 1].text in ("،", ","):
+            k -= 1
     if k == j:
         return None
     speaker = _speaker_from_span(view, j, k, state) or Speaker(None, view.span(j, k), None)
@@ -416,6 +469,8 @@ def _attribution(view: SentenceView, m, article_id: str, state: StatementState, 
         cb = before
     else:
         ca = k + 1
+        while ca < len(toks) and (toks[ca].text in ("،", ",") or toks[ca].folded in ("فان", "فانه", "فانها")):
+            ca += 1
         cb = len(toks)
         while cb > ca and toks[cb - 1].is_punct:
             cb -= 1

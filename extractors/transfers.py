@@ -56,6 +56,7 @@ class _Lex:
     accusation: frozenset[str]
 
 
+_PRONOUN_CLAUSE = frozenset({"انها", "انه", "بانها", "بانه", "لانها", "لانه"})
 _NOUN_PREFIX = ("ت", "إ", "ا", "ب", "ل", "م", "ش", "ح", "ص", "و", "ع", "ن", "ق")
 
 
@@ -189,7 +190,8 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
     """Trigger status, overridden by the nearest cue in the 5 tokens before it (same clause)."""
     status = t.status
     best_pos = -1
-    for m in _lex().cues.find(view.toks, max(lo, t.start - 6), t.start):
+    lo = _quote_lo(view, t.start)
+    for m in _lex().cues.find(view.toks, max(lo, t.start - 8), t.start):
         nxt = view.toks[m.end].folded if m.end < len(view.toks) else ""
         if m.value == "considered" and view.toks[m.start].folded == "قد" and not nxt.startswith(_IMPERFECT):
             continue  # "كانت قد اشترتها": قد + past is emphatic, not modal
@@ -204,6 +206,14 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
 
 def _has_cue(view: SentenceView, t: Trigger, lo: int) -> bool:
     return bool(_lex().cues.find(view.toks, max(lo, t.start - 6), t.start))
+
+
+def _quote_lo(view: SentenceView, i: int) -> int:
+    """Start of the stretch before token i not crossing a quotation mark or a colon."""
+    k = i - 1
+    while k >= 0 and view.toks[k].text not in ("\"", "«", "»", "“", "”", ":"):
+        k -= 1
+    return k + 1
 
 
 def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[ItemMention]:
@@ -296,6 +306,9 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         if a is not None and _role(view, a) == "bare":
             after_agent = a
     agent = _accused(view, t, lo) or _agent_before(view, t, lo)
+    if agent is None and lo > 0 and view.toks[lo - 1].folded in _PRONOUN_CLAUSE:
+        # "نفت الهند أنها زودت ...": the pronoun is the subject of the main clause
+        agent = _agent_before(view, t, _clause_start(view, lo - 1))
     supplier = recipient = None
     hi = nxt
     if t.frame == "supply":
@@ -327,6 +340,13 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         else:
             supplier = src.actor_id if src else None
         recipient = dest.actor_id if dest else None
+        if recipient is None and t.frame == "send" and not t.noun:
+            bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
+                    and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
+            if len(bare) >= 2 and supplier == bare[0].actor_id:
+                recipient = bare[1].actor_id  # "سلمت ألمانيا أوكرانيا معدات": double object
+            elif len(bare) == 1 and agent is not None and supplier == agent.actor_id:
+                recipient = bare[0].actor_id
         if recipient is None and t.start >= 1 and any(view.toks[i].folded in _lex().exchange
                                                       for i in range(max(0, t.start - 3), t.start)):
             others = [a for a in view.party_actors if lo <= a.start < t.start and a.actor_id != supplier]

@@ -1,0 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='row_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+with events as (
+    select * from {{ ref('stg_events') }}
+    {% if is_incremental() %}
+    where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
+    {% endif %}
+)
+
+select
+    e.row_id,
+    e.article_id,
+    e.event_type,
+    e.actor_ids,
+    e.location_text,
+    e.date_text,
+    e.event_date,
+    e.date_granularity,
+    e.segment,
+    e.sentence_index,
+    e.evidence_text,
+    e.confidence,
+    e.rule,
+    a.published_date,
+    e.batch_id
+from events as e
+left join {{ ref('stg_articles') }} as a using (article_id)

@@ -1,0 +1,36 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='row_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+with statements as (
+    select * from {{ ref('stg_statements') }}
+    {% if is_incremental() %}
+    where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
+    {% endif %}
+)
+
+select
+    s.row_id,
+    s.article_id,
+    s.speaker_name,
+    s.speaker_role,
+    s.speaker_actor_id,
+    s.reporting_verb,
+    s.quote_text,
+    s.is_direct,
+    s.date_text,
+    s.statement_date,
+    s.segment,
+    s.sentence_index,
+    s.evidence_text,
+    s.confidence,
+    s.rule,
+    a.published_date,
+    s.batch_id
+from statements as s
+left join {{ ref('stg_articles') }} as a using (article_id)

@@ -1,0 +1,38 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='row_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+with transfers as (
+    select * from {{ ref('stg_transfers') }}
+    {% if is_incremental() %}
+    where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
+    {% endif %}
+)
+
+select
+    t.row_id,
+    t.article_id,
+    t.supplier_id,
+    t.recipient_id,
+    t.item_category,
+    t.item_text,
+    t.item_model,
+    t.quantity_min,
+    t.quantity_max,
+    t.quantity_unit,
+    t.status,
+    t.time_text,
+    t.segment,
+    t.sentence_index,
+    t.evidence_text,
+    t.confidence,
+    t.rule,
+    a.published_date,
+    t.batch_id
+from transfers as t
+left join {{ ref('stg_articles') }} as a using (article_id)

@@ -1,0 +1,24 @@
+-- One row per article_id: an article re-delivered in a later batch keeps the row of the latest batch.
+with source as (
+    select * from {{ source('lake', 'articles') }}
+)
+
+select
+    cast(article_id as varchar) as article_id,
+    cast(source_file as varchar) as source_file,
+    cast(title as varchar) as title,
+    cast(published_date as date) as published_date,
+    cast(published_date_source as varchar) as published_date_source,
+    cast(source_name as varchar) as source_name,
+    cast(url as varchar) as url,
+    cast(char_count as bigint) as char_count,
+    cast(ingested_at as timestamp with time zone) as ingested_at,
+    cast(extractor_version as varchar) as extractor_version,
+    cast(sha256 as varchar) as sha256,
+    cast(encoding as varchar) as encoding,
+    cast(main_char_count as bigint) as main_char_count,
+    cast(related_segment_count as bigint) as related_segment_count,
+    cast(coalesce(warnings, []) as varchar[]) as warnings,
+    cast(batch_id as varchar) as batch_id
+from source
+qualify row_number() over (partition by article_id order by batch_id desc, ingested_at desc) = 1

@@ -1,0 +1,4 @@
+-- Nobody transfers to themselves.
+select *
+from {{ ref('fct_transfers') }}
+where supplier_id = recipient_id

@@ -1,0 +1,252 @@
+"""Score a warehouse against gold annotation files: the logic of ``/work/shared/eval/score.py`` as functions.
+
+Same figures and the same printed table, so ``mirsad evaluate`` on a user's own gold files reads like the
+project's scorer. Gold format: docs in the extraction contract, section 8.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
+FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+
+KINDS = ("transfers", "transfers_with_status", "statements", "events")
+ACCURACIES = ("transfer_quantity_accuracy", "speaker_accuracy", "event_date_accuracy", "published_date_accuracy")
+
+
+class EvaluationError(RuntimeError):
+    """Gold or warehouse missing what scoring needs."""
+
+
+def tokens(text: Any) -> list[str]:
+    """Tokens for comparison: no diacritics/tatweel, alef/ya/ta-marbuta/hamza-seat folding, no punctuation."""
+    if not text:
+        return []
+    text = DIACRITICS.sub("", str(text)).translate(FOLD)
+    return NON_WORD.sub(" ", text).split()
+
+
+def token_f1(a: Any, b: Any) -> float:
+    ta, tb = Counter(tokens(a)), Counter(tokens(b))
+    common = sum((ta & tb).values())
+    if not common:
+        return 0.0
+    p, r = common / sum(ta.values()), common / sum(tb.values())
+    return 2 * p * r / (p + r)
+
+
+def containment(gold: Any, pred: Any) -> float:
+    """Share of the gold text's tokens that the predicted text holds."""
+    tg, tp = Counter(tokens(gold)), Counter(tokens(pred))
+    if not tg:
+        return 0.0
+    return sum((tg & tp).values()) / sum(tg.values())
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, Any]:
+    p = tp / n_pred if n_pred else (1.0 if not n_gold else 0.0)
+    r = tp / n_gold if n_gold else (1.0 if not n_pred else 0.0)
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"tp": tp, "pred": n_pred, "gold": n_gold, "precision": round(p, 4), "recall": round(r, 4),
+            "f1": round(f, 4)}
+
+
+def find_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    rows = con.execute(
+        "select table_schema from information_schema.tables where table_name = ? order by table_schema", [name]
+    ).fetchall()
+    if not rows:
+        raise EvaluationError(f"no table named {name} in the warehouse")
+    return f'"{rows[0][0]}"."{name}"'
+
+
+def fetch(con: duckdb.DuckDBPyConnection, table: str, article_ids: list[str],
+          columns: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Main-segment rows of ``table`` for ``article_ids``, grouped by article."""
+    sql = f"select article_id, {', '.join(columns)} from {table} where segment = 'main'"
+    by_article: dict[str, list[dict[str, Any]]] = {a: [] for a in article_ids}
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    for row in cursor.fetchall():
+        rec = dict(zip(names, row, strict=True))
+        if rec["article_id"] in by_article:
+            by_article[rec["article_id"]].append(rec)
+    return by_article
+
+
+def greedy(gold_rows: list[dict], pred_rows: list[dict], score: Callable[[dict, dict], float],
+           threshold: float) -> list[tuple[dict, dict]]:
+    """One-to-one matching, best-scoring pairs first, pairs under ``threshold`` never."""
+    pairs = []
+    for gi, g in enumerate(gold_rows):
+        for pi, p in enumerate(pred_rows):
+            s = score(g, p)
+            if s >= threshold:
+                pairs.append((s, gi, pi))
+    pairs.sort(reverse=True)
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    matches = []
+    for _s, gi, pi in pairs:
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            matches.append((gold_rows[gi], pred_rows[pi]))
+    return matches
+
+
+def norm_date(d: Any) -> str | None:
+    return None if d is None else str(d)[:10]
+
+
+def load_gold(gold_dir: Path) -> dict[str, dict]:
+    """Gold annotations by article file name."""
+    gold = {}
+    for path in sorted(Path(gold_dir).glob("*.json")):
+        g = json.loads(path.read_text(encoding="utf-8"))
+        gold[g["file"]] = g
+    if not gold:
+        raise EvaluationError(f"no gold files in {gold_dir}")
+    return gold
+
+
+def score_warehouse(warehouse_path: Path, gold: dict[str, dict]) -> dict[str, Any]:
+    """All figures of the scorer for ``gold`` (as returned by ``load_gold``) against a warehouse file."""
+    if not Path(warehouse_path).exists():
+        raise EvaluationError(f"warehouse not found: {warehouse_path} (run `mirsad run` first)")
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        return _score(con, gold)
+    finally:
+        con.close()
+
+
+def _score(con: duckdb.DuckDBPyConnection, gold: dict[str, dict]) -> dict[str, Any]:
+    arts = con.execute(f"select source_file, article_id, published_date from {find_table(con, 'dim_articles')}")
+    file_to_article: dict[str, str] = {}
+    pub_dates: dict[str, str | None] = {}
+    for source_file, article_id, published in arts.fetchall():
+        name = Path(str(source_file)).name
+        file_to_article[name] = article_id
+        pub_dates[name] = norm_date(published)
+    missing = [f for f in gold if f not in file_to_article]
+    ids = [file_to_article[f] for f in gold if f in file_to_article]
+
+    transfers = fetch(con, find_table(con, "fct_transfers"), ids,
+                      ["supplier_id", "recipient_id", "item_category", "status", "quantity_min", "quantity_max"])
+    statements = fetch(con, find_table(con, "fct_statements"), ids, ["speaker_name", "quote_text", "evidence_text"])
+    events = fetch(con, find_table(con, "fct_events"), ids,
+                   ["event_type", "event_date", "date_granularity", "evidence_text"])
+
+    t: Counter = Counter()
+    s: Counter = Counter()
+    e: Counter = Counter()
+    per_file = {}
+    for f, g in gold.items():
+        aid = file_to_article.get(f)
+        pt = transfers.get(aid, [])
+        _score_transfers(g.get("transfers", []), pt, t)
+        gs, ps = g.get("statements", []), statements.get(aid, [])
+        _score_statements(gs, ps, s)
+        ge, pe = g.get("events", []), events.get(aid, [])
+        _score_events(ge, pe, e)
+        if "published_date" in g:
+            t["pub_total"] += 1
+            t["pub_ok"] += norm_date(g["published_date"]) == pub_dates.get(f)
+        per_file[f] = {"transfers": len(pt), "statements": len(ps), "events": len(pe)}
+
+    result: dict[str, Any] = {
+        "articles": len(gold),
+        "articles_missing": missing,
+        "transfers": prf(t["tp3"], t["pred3"], t["gold3"]),
+        "transfers_with_status": prf(t["tp4"], t["pred4"], t["gold4"]),
+        "transfer_quantity_accuracy": _ratio(t["qty_ok"], t["qty_gold"]),
+        "statements": prf(s["tp"], s["pred"], s["gold"]),
+        "speaker_accuracy": _ratio(s["speaker_ok"], s["tp"]),
+        "events": prf(e["tp"], e["pred"], e["gold"]),
+        "event_date_accuracy": _ratio(e["date_ok"], e["tp"]),
+        "published_date_accuracy": _ratio(t["pub_ok"], t["pub_total"]),
+        "per_file_rows": per_file,
+    }
+    result["macro_f1"] = round((result["transfers"]["f1"] + result["statements"]["f1"] + result["events"]["f1"]) / 3, 4)
+    return result
+
+
+def _ratio(ok: int, total: int) -> float | None:
+    return round(ok / total, 4) if total else None
+
+
+def _score_transfers(gold_rows: list[dict], pt: list[dict], t: Counter) -> None:
+    g3 = {(x["supplier_id"], x["recipient_id"], x["item_category"]) for x in gold_rows}
+    p3 = {(x["supplier_id"], x["recipient_id"], x["item_category"]) for x in pt}
+    g4 = {(x["supplier_id"], x["recipient_id"], x["item_category"], x["status"]) for x in gold_rows}
+    p4 = {(x["supplier_id"], x["recipient_id"], x["item_category"], x["status"]) for x in pt}
+    t["tp3"] += len(g3 & p3)
+    t["pred3"] += len(p3)
+    t["gold3"] += len(g3)
+    t["tp4"] += len(g4 & p4)
+    t["pred4"] += len(p4)
+    t["gold4"] += len(g4)
+    for x in gold_rows:
+        if x.get("quantity_min") is None and x.get("quantity_max") is None:
+            continue
+        key = (x["supplier_id"], x["recipient_id"], x["item_category"])
+        if key not in p3:
+            continue
+        t["qty_gold"] += 1
+        if any((p["supplier_id"], p["recipient_id"], p["item_category"]) == key
+               and p["quantity_min"] == x.get("quantity_min") and p["quantity_max"] == x.get("quantity_max")
+               for p in pt):
+            t["qty_ok"] += 1
+
+
+def _score_statements(gs: list[dict], ps: list[dict], s: Counter) -> None:
+    m = greedy(gs, ps, lambda a, b: token_f1(a["quote"], b["quote_text"]), 0.5)
+    s["tp"] += len(m)
+    s["pred"] += len(ps)
+    s["gold"] += len(gs)
+    for a, b in m:
+        gn, pn = tokens(a.get("speaker_name")), tokens(b.get("speaker_name"))
+        s["speaker_ok"] += (not gn and not pn) or (bool(gn) and gn[-1] in pn)
+
+
+def _score_events(ge: list[dict], pe: list[dict], e: Counter) -> None:
+    m = greedy(ge, pe, lambda a, b: containment(a["evidence"], b["evidence_text"])
+               if a["event_type"] == b["event_type"] else 0.0, 0.6)
+    e["tp"] += len(m)
+    e["pred"] += len(pe)
+    e["gold"] += len(ge)
+    for a, b in m:
+        e["date_ok"] += (norm_date(a.get("date")) == norm_date(b["event_date"])
+                         and (a.get("date_granularity") or None) == (b["date_granularity"] or None))
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The scorer's printed table, line for line."""
+    lines = [f"{'kind':<24}{'P':>8}{'R':>8}{'F1':>8}{'tp/pred/gold':>18}"]
+    for k in KINDS:
+        r = result[k]
+        lines.append(f"{k:<24}{r['precision']:>8.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}{r['tp']:>8}/{r['pred']}/{r['gold']}")
+    for k in ACCURACIES:
+        lines.append(f"{k:<24}{'' if result[k] is None else result[k]:>8}")
+    if result["articles_missing"]:
+        lines.append(f"articles missing from dim_articles: {', '.join(result['articles_missing'])}")
+    lines.append(f"macro_f1 {result['macro_f1']}")
+    return "\n".join(lines)
+
+
+def evaluate(warehouse_path: Path, gold_dir: Path, json_out: Path | None = None) -> dict[str, Any]:
+    """Load gold, score the warehouse, optionally write the figures as JSON; return them."""
+    result = score_warehouse(warehouse_path, load_gold(gold_dir))
+    if json_out is not None:
+        Path(json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result

@@ -1,0 +1,131 @@
+"""Run the construction cases of tests/fixtures/cases against the extractor (shared by tests and `make cases`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from extractors.pipeline import extract_article
+from extractors.reading import Sidecar
+from extractors.textnorm import fold
+
+CASES = Path(__file__).parent / "fixtures" / "cases"
+
+
+def _tokens(text: str | None) -> list[str]:
+    return [t for t in fold(text or "").split() if any(c.isalnum() for c in t)]
+
+
+def token_f1(a: str | None, b: str | None) -> float:
+    from collections import Counter
+
+    ta, tb = Counter(_tokens(a)), Counter(_tokens(b))
+    common = sum((ta & tb).values())
+    if not common:
+        return 0.0
+    p, r = common / sum(ta.values()), common / sum(tb.values())
+    return 2 * p * r / (p + r)
+
+
+def load_cases(kind: str) -> list[dict]:
+    return yaml.safe_load((CASES / f"{kind}.yaml").read_text(encoding="utf-8"))
+
+
+def extract_case(case: dict):
+    pub = case.get("published")
+    sidecar = Sidecar(published_at=str(pub)) if pub else None
+    return extract_article(case["text"], source_file=f"{case['id']}.txt", sidecar=sidecar)
+
+
+@dataclass
+class CaseResult:
+    case_id: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def check_transfers(case: dict) -> CaseResult:
+    ex = extract_case(case)
+    want_segment = {(e.get("segment") or "main") for e in case["expect"]} or {"main"}
+    got = {(t.supplier_id, t.recipient_id, t.item_category, t.status): t for t in ex.transfers
+           if t.segment in want_segment}
+    want = {(e["supplier_id"], e["recipient_id"], e["item_category"], e["status"]): e for e in case["expect"]}
+    problems = [f"missing {k}" for k in want if k not in got] + [f"extra {k}" for k in got if k not in want]
+    for k, e in want.items():
+        t = got.get(k)
+        if t is not None and (e.get("quantity_min"), e.get("quantity_max")) != (t.quantity_min, t.quantity_max):
+            problems.append(f"quantity {k}: want {e.get('quantity_min')}/{e.get('quantity_max')} "
+                            f"got {t.quantity_min}/{t.quantity_max}")
+    return CaseResult(case["id"], not problems, problems)
+
+
+def check_statements(case: dict) -> CaseResult:
+    ex = extract_case(case)
+    want_segment = {(e.get("segment") or "main") for e in case["expect"]} or {"main"}
+    got = [s for s in ex.statements if s.segment in want_segment]
+    problems = []
+    used: set[int] = set()
+    for e in case["expect"]:
+        best, best_f = None, 0.5
+        for i, s in enumerate(got):
+            f = token_f1(e.get("quote"), s.quote_text)
+            if i not in used and f >= best_f:
+                best, best_f = i, f
+        if best is None:
+            problems.append(f"missing {e.get('reporting_verb')}: {e.get('quote')}")
+            continue
+        used.add(best)
+        s = got[best]
+        want_name = _tokens(e.get("speaker_name"))
+        if (want_name and want_name[-1] not in _tokens(s.speaker_name)) or (not want_name and s.speaker_name):
+            problems.append(f"speaker {e.get('speaker_name')!r} got {s.speaker_name!r}")
+        if e.get("reporting_verb") and fold(e["reporting_verb"]) != fold(s.reporting_verb):
+            problems.append(f"verb {e['reporting_verb']} got {s.reporting_verb}")
+        if e.get("is_direct") is not None and bool(e["is_direct"]) != s.is_direct:
+            problems.append(f"is_direct {e['is_direct']} got {s.is_direct}")
+    problems += [f"extra {s.reporting_verb}: {s.quote_text}" for i, s in enumerate(got) if i not in used]
+    return CaseResult(case["id"], not problems, problems)
+
+
+def check_events(case: dict) -> CaseResult:
+    ex = extract_case(case)
+    want_segment = {(e.get("segment") or "main") for e in case["expect"]} or {"main"}
+    got = [e for e in ex.events if e.segment in want_segment]
+    problems = []
+    used: set[int] = set()
+    for e in case["expect"]:
+        idx = next((i for i, g in enumerate(got) if i not in used and g.event_type == e["event_type"]), None)
+        if idx is None:
+            problems.append(f"missing {e['event_type']}")
+            continue
+        used.add(idx)
+        g = got[idx]
+        want_date = e.get("date")
+        want_date = date.fromisoformat(str(want_date)) if want_date else None
+        if want_date != g.event_date or (e.get("date_granularity") or None) != g.date_granularity:
+            problems.append(f"date {e['event_type']}: want {want_date} {e.get('date_granularity')} "
+                            f"got {g.event_date} {g.date_granularity}")
+    problems += [f"extra {g.event_type}" for i, g in enumerate(got) if i not in used]
+    return CaseResult(case["id"], not problems, problems)
+
+
+CHECKS = {"transfers": check_transfers, "statements": check_statements, "events": check_events}
+
+
+def run_kind(kind: str) -> list[CaseResult]:
+    return [CHECKS[kind](c) for c in load_cases(kind)]
+
+
+if __name__ == "__main__":
+    import sys
+
+    for kind in sys.argv[1:] or list(CHECKS):
+        results = run_kind(kind)
+        ok = sum(r.ok for r in results)
+        print(f"== {kind}: {ok}/{len(results)} cases pass")
+        for r in results:
+            if not r.ok:
+                print(f"  {r.case_id}: " + "; ".join(r.problems))
