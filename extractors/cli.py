@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -55,22 +56,44 @@ def run_cmd(
     workers: WorkersOpt = None,
     no_build: Annotated[bool, typer.Option("--no-build", help="commit to the lake, skip the dbt build")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="progress bar on stderr")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="stream dbt's log on stderr")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
-    """Ingest new files of the inbox into the lake and rebuild the warehouse."""
+    """Ingest new files of the inbox into the lake and rebuild the warehouse.
+
+    dbt's log is kept in DATA_DIR/logs/last-run.log (and streamed to stderr with --verbose).
+    """
     from extractors import runner, summary
 
+    log = io.StringIO()
+    settings = None
     try:
         settings = Settings.from_env(inbox, data_dir, workers=workers)
-        with contextlib.redirect_stdout(sys.stderr):  # dbt's log lines: stdout stays the summary (or JSON)
+        with contextlib.redirect_stdout(sys.stderr if verbose else log):  # stdout stays the summary (or JSON)
             result = runner.run(settings, progress=progress, build_warehouse=not no_build)
         flows = summary.top_flows(settings.warehouse_path) if result.warehouse_counts else []
     except Exception as exc:  # one line, whatever went wrong (lock busy, dbt failure, inbox missing)
-        raise fail(exc) from None
+        saved = _save_log(settings, log)
+        raise fail(f"{exc} (dbt log: {saved})" if saved else exc) from None
+    _save_log(settings, log)
     if as_json:
         print(dumps({**result.to_dict(), "top_flows": flows}))
     else:
         summary.render_run(result, flows, console)
+
+
+def _save_log(settings: Settings | None, log: io.StringIO) -> Path | None:
+    """Keep what dbt printed in DATA_DIR/logs/last-run.log; None when there is nothing (or nowhere) to keep."""
+    text = log.getvalue()
+    if settings is None or not text or not settings.data_dir.is_dir():
+        return None
+    path = settings.data_dir / "logs" / "last-run.log"
+    try:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        return None
+    return path
 
 
 @app.command("status")

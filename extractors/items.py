@@ -60,7 +60,8 @@ def _item_cues() -> dict[str, str]:
 
 def _refine_aircraft(toks: list[Token], end: int) -> str | None:
     """Category of a bare طائرات from the next few words; None when not military."""
-    for tok in toks[end:end + 3]:
+    ahead = [t for t in toks[end:end + 8] if not t.is_punct or t.text in ("،", ",")][:5]
+    for tok in ahead:
         f = tok.folded
         stems = {s for s, _ in tok.variants}
         if stems & _DRONE_WORDS or f in _DRONE_WORDS:

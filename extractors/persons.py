@@ -134,6 +134,11 @@ def find_persons(toks: list[Token], text: str, actors: list[ActorMention]) -> li
         if k < n and toks[k].text in ("،", ","):
             k += 1
         name_end = scan_name(toks, k, n, actors_at)
+        if name_end > k and name_end + 1 < n and toks[name_end].text in ("،", ","):
+            k2 = name_end + 1
+            end2 = scan_name(toks, k2, n, actors_at)
+            if end2 - k2 >= 2 and (end2 >= n or toks[end2].is_punct or toks[end2].folded in _roles().stoppers):
+                role_end, k, name_end = name_end, k2, end2  # "مساعد وزيرة الخزانة لشؤون تمويل الإرهاب، جيمس أوكونور"
         name = None
         if name_end > k:
             name = _text(toks, k, name_end, text)

@@ -268,10 +268,17 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     j = skip
     if object_verb:
         j = _skip_punct_dates(view, _trim_to_np(view, skip, next_start))
+        if j + 1 < next_start and toks[j].folded in ("من", "عن", "على", "الى") and (
+                toks[j + 1].folded in CLAUSE_MARKERS or toks[j + 1].text in OPEN_QUOTES):
+            j += 1  # "حذر ... من أن"، "أشار ... إلى أن"
         if j < next_start and not (toks[j].folded in CLAUSE_MARKERS or toks[j].text in OPEN_QUOTES or toks[j].text == ":"):
             j = next_start
     while j < next_start and j - skip <= 18:
         t = toks[j]
+        if t.text in OPEN_QUOTES and j > 0 and _is_media_word(toks[j - 1]):
+            q = _quote_span(view, j)  # 'لصحيفة "يديعوت أحرونوت"': a name in quotes, not the content
+            j = (q[1] + 1) if q else j + 1
+            continue
         if t.folded in CLAUSE_MARKERS or t.text in OPEN_QUOTES or t.text == ":":
             break
         j += 1
@@ -292,7 +299,10 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         return None
     pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
     speaker = None
-    if sp_end > skip and not pronoun_subject:
+    participle = toks[m.start].folded.startswith("م") and toks[m.start].folded.endswith(("ا", "ه"))
+    if participle and state.last is not None:
+        speaker = state.last  # "..., مؤكدا أن ...": the same speaker goes on
+    elif sp_end > skip and not pronoun_subject:
         speaker = _speaker_from_span(view, skip, sp_end, state)
     if speaker is None:
         speaker = _speaker_before(view, m.start, state)
@@ -315,6 +325,13 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         confidence=0.9 if direct else (0.8 if content_kind == "clause" else 0.65),
         rule=f"statement.{kind}.{content_kind}",
     )
+
+
+_MEDIA_WORDS = frozenset({"صحيفه", "قناه", "وكاله", "موقع", "مجله", "شبكه", "اذاعه", "تلفزيون", "منصه", "برنامج"})
+
+
+def _is_media_word(tok) -> bool:
+    return tok.folded in _MEDIA_WORDS or any(s in _MEDIA_WORDS for s, _ in tok.variants)
 
 
 def _trim_to_np(view: SentenceView, a: int, b: int) -> int:
@@ -385,7 +402,12 @@ def _np_end(view: SentenceView, a: int, b: int) -> int:
             return end
     for p in view.persons:
         if p.start == a:
-            return p.end
+            end = p.end
+            if p.name is None and end + 1 < b and view.toks[end].text in ("،", ","):
+                nxt = next((q for q in view.persons if q.start == end + 1 and q.name), None)
+                if nxt is not None:  # "المتحدث باسم الوزارة، العقيد لي هوا"
+                    end = nxt.end
+            return end
     if is_role_head(view.toks, a):
         for p in view.persons:
             if p.start == a:

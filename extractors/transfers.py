@@ -199,6 +199,12 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
             best_pos, status = m.start, m.value
     if status == "-":
         return None
+    # a denial anywhere before the trigger in the sentence covers it: "نفت ... صحة تقارير تفيد بأن بكين زودت"
+    if status != "denied" and any(m.value == "denied" for m in _lex().cues.find(view.toks, _quote_lo(view, t.start), t.start)):
+        return "denied"
+    if (view.sentence.is_headline and best_pos < 0 and status == "ongoing" and t.lemma != "تدفق"
+            and view.toks[t.start].folded.startswith(_IMPERFECT)):
+        status = "delivered"  # headlines use the present for news: "ألمانيا ترسل ..."
     if view.toks[t.start].folded.startswith("س") and t.status == "planned":
         return "planned"
     return status
@@ -239,7 +245,7 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
     return keep
 
 
-_LIST_GOES_ON = frozenset({"وكذلك", "كذلك", "و", "اضافه", "فضلا", "بما", "خصوصا", "خاصه", "مثل", "منها",
+_LIST_GOES_ON = frozenset({"وكذلك", "كذلك", "و", "اضافه", "فضلا", "بما", "خصوصا", "خاصه", "مثل", "منها", "الى", "جانب",
                            "بينها", "ومنها", "لا", "سيما", "لاسيما", "بالاضافه", "علاوه"})
 
 
