@@ -86,6 +86,9 @@ def anniversaries(view: SentenceView) -> list[tuple[EventCandidate, DateMention]
         for m in _triggers().find(toks, i + 2, span_end):
             etype, strong, requires = m.value
             out.append((EventCandidate(m.start, m.end, etype, True, mention, requires), mention))
+        # the anniversary itself is a day too (P): it dates what else happens in the sentence
+        on_day = DateMention(toks[i].start, toks[span_end - 1].end, text, None, view.pub, "day", "relative")
+        out.append((EventCandidate(-1, -1, "", False, on_day), on_day))
     return out
 
 
@@ -105,10 +108,18 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         c = EventCandidate(m.start, m.end, etype, strong, requires=requires)
         if not _blocked(view, c):
             cands.append(c)
-    for c, _ in anniversaries(view):
+    anniv_day: DateMention | None = None
+    for c, d in anniversaries(view):
+        if c.start < 0:
+            anniv_day = d
+            continue
         cands = [x for x in cands if not (x.start == c.start)] + [c]
     if not cands:
         return []
+    if anniv_day is not None:
+        for c in cands:
+            if c.date is None and c.event_type != "invasion":
+                c.date = anniv_day
     # each date belongs to the nearest trigger in its own clause
     for d in view.dates:
         di = view.token_at_char(d.start)

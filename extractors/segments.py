@@ -146,6 +146,21 @@ def _open_quote(chunk: str) -> bool:
     return chunk.count('"') % 2 == 1
 
 
+def _content_words(text: str) -> set[str]:
+    words = set()
+    for w in fold(text).split():
+        w = w[2:] if w.startswith("ال") else w
+        w = w[1:] if w[:1] in "وفبل" and len(w) > 4 else w
+        if len(w) >= 4:
+            words.add(w)
+    return words
+
+
+def _word_overlap(text: str, words: set[str]) -> float:
+    mine = _content_words(text)
+    return len(mine & words) / len(mine) if mine else 1.0
+
+
 def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
     """Paragraphs and sentences of ``text``, each labelled main/related (see module doc)."""
     lex = _lexicon()
@@ -169,8 +184,15 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             skip_name_line = False
             continue
         skip_name_line = False
-        if any(folded.startswith(p) for p in lex.related):
-            kept.append((off, line, "related_marker"))
+        marker = next((p for p in lex.related if folded.startswith(p)), None)
+        if marker is not None:
+            rest = re.split(r"[:：]", line, maxsplit=1)
+            if len(rest) == 2 and rest[1].strip() and len(rest[1].split()) >= 3:
+                # "اقرأ أيضا: <headline of another article>" on one line: a one-line teaser
+                head = rest[1].strip()
+                kept.append((off + line.index(head), head, "inline_teaser"))
+            else:
+                kept.append((off, line, "related_marker"))
             continue
         if any(folded.startswith(p) for p in lex.tail):
             kept.append((off, line, "tail"))
@@ -195,11 +217,18 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
     body_started = False
     mode = "main"  # main | related | related_to_end
     main_keys: set[str] = set()
+    main_words: set[str] = set()
     block_keys: set[str] = set()
+    block_paragraphs = 0
     i = 0
     while i < len(kept):
         off, line, role = kept[i]
-        if role in ("related_marker", "tail"):
+        if role == "inline_teaser" and mode != "related_to_end":
+            paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), "headline", "related"))
+            mode, block_keys, block_paragraphs = "related", keys_of(line), 0
+            i += 1
+            continue
+        if role in ("related_marker", "tail", "inline_teaser"):
             mode = "related_to_end"
             dropped.append(line)
             i += 1
@@ -228,12 +257,16 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             if follower is not None and not starts_with_continuation(follower):
                 p_keys = set().union(*(keys_of(x) for x in [*run, follower]))
                 new = p_keys - main_keys
-                opens_block = len(new) >= max(1, len(p_keys & main_keys))
+                if p_keys:
+                    opens_block = len(new) >= max(1, len(p_keys & main_keys))
+                else:  # no actors at all: judge by shared content words
+                    opens_block = _word_overlap(" ".join([*run, follower]), main_words) < 0.15
             elif follower is None and mode == "main":
                 opens_block = j >= len(kept) or kept[j][2] != "text"
             if opens_block:
                 mode = "related"
                 block_keys = set()
+                block_paragraphs = 1 if follower is not None else 0
                 for k in range(i, j + (1 if follower is not None else 0)):
                     koff, kline, _ = kept[k]
                     kkind = "headline" if k < j else "body"
@@ -245,14 +278,19 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             p_keys = keys_of(line)
             only_main = p_keys & (main_keys - block_keys)
             only_block = p_keys & (block_keys - main_keys)
-            if len(only_main) >= 2 and not only_block:
+            # a teaser is a headline and at most one paragraph; a block that has grown longer is a whole
+            # other article and only a paragraph clearly about the main story ends it
+            short_block = block_paragraphs <= 1 and starts_with_continuation(line)
+            if not only_block and (len(only_main) >= 2 or (short_block and only_main)):
                 mode = "main"
             else:
                 block_keys |= p_keys
+                block_paragraphs += 1
                 paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "related"))
                 i += 1
                 continue
         main_keys |= keys_of(line)
+        main_words |= _content_words(line)
         paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "main"))
         i += 1
 

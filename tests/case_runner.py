@@ -119,6 +119,46 @@ def run_kind(kind: str) -> list[CaseResult]:
     return [CHECKS[kind](c) for c in load_cases(kind)]
 
 
+def check_segments(case: dict) -> CaseResult:
+    ex_doc = _segment(case["text"])
+    problems = []
+    if case.get("title") and fold(ex_doc.title or "") != fold(case["title"]):
+        problems.append(f"title {ex_doc.title!r}")
+    for e in case["expect"]:
+        para = next((p for p in ex_doc.paragraphs if fold(e["contains"]) in fold(p.text)), None)
+        if para is None:
+            problems.append(f"line not kept: {e['contains']}")
+        elif para.segment != e["segment"]:
+            problems.append(f"{e['contains']!r}: want {e['segment']} got {para.segment}")
+    return CaseResult(case["id"], not problems, problems)
+
+
+def _segment(text: str):
+    from extractors.pipeline import _keys_of
+    from extractors.segments import segment_document
+
+    return segment_document(text, _keys_of)
+
+
+def check_dates(case: dict) -> CaseResult:
+    from extractors.dates import find_dates
+
+    pub = case.get("published")
+    got = find_dates(case["text"], date.fromisoformat(str(pub)) if pub else None)
+    problems = []
+    for e in case["expect"]:
+        m = next((d for d in got if fold(e["date_text"]) in fold(d.text) or fold(d.text) in fold(e["date_text"])), None)
+        want = date.fromisoformat(str(e["date"])) if e.get("date") else None
+        if m is None:
+            problems.append(f"missing {e['date_text']}")
+        elif m.value != want or m.granularity != (e.get("date_granularity") or None):
+            problems.append(f"{e['date_text']}: want {want} {e.get('date_granularity')} got {m.value} {m.granularity}")
+    return CaseResult(case["id"], not problems, problems)
+
+
+CHECKS.update({"segments": check_segments, "dates": check_dates})
+
+
 if __name__ == "__main__":
     import sys
 
