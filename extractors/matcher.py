@@ -47,15 +47,24 @@ class PhraseMatcher:
             self._by_first[first].append((key, value))
         for lst in self._by_first.values():
             lst.sort(key=lambda kv: -len(kv[0]))
+        self._firsts = frozenset(self._by_first)
+
+    def could_match(self, toks: list[Token]) -> bool:
+        """Cheap test: does any token start an entry?"""
+        firsts = self._firsts
+        return any(not firsts.isdisjoint(t.keyset) for t in toks)
 
     def __contains__(self, word: str) -> bool:
         return _strip_article(fold_token(word)) in self._by_first
 
     def match_at(self, toks: list[Token], i: int) -> Match | None:
+        if self._firsts.isdisjoint(toks[i].keyset):
+            return None
         best: Match | None = None
-        variants = toks[i].variants if self.allow_prefix else toks[i].variants[:1]
-        for stem, prefix in variants:
-            cands = self._by_first.get(_strip_article(stem))
+        keys = toks[i].keys if self.allow_prefix else toks[i].keys[:1]
+        by_first = self._by_first
+        for key0, prefix in keys:
+            cands = by_first.get(key0)
             if not cands:
                 continue
             for key, value in cands:
@@ -74,8 +83,12 @@ class PhraseMatcher:
     def find(self, toks: list[Token], lo: int = 0, hi: int | None = None) -> list[Match]:
         hi = len(toks) if hi is None else hi
         out: list[Match] = []
+        firsts = self._firsts
         i = lo
         while i < hi:
+            if firsts.isdisjoint(toks[i].keyset):
+                i += 1
+                continue
             m = self.match_at(toks, i)
             if m is not None and m.end <= hi:
                 out.append(m)
@@ -86,11 +99,10 @@ class PhraseMatcher:
 
 
 def _tail_ok(tok: Token, want: str) -> bool:
-    f = tok.folded
-    if f == want:
+    if tok.folded == want:
         return True
     w = _strip_article(want)
-    for stem, prefix in tok.variants:
-        if prefix in ("ال", "و", "وال") and _strip_article(stem) == w:
+    for key, prefix in tok.keys:
+        if key == w and prefix in ("", "ال", "و", "وال"):
             return True
-    return _strip_article(f) == w
+    return False

@@ -146,6 +146,35 @@ def _open_quote(chunk: str) -> bool:
     return chunk.count('"') % 2 == 1
 
 
+class _MainTopic:
+    """Actors/persons and content words of the main story so far, computed only when a teaser is suspected
+    (most pages have none, so most lines are never looked up)."""
+
+    def __init__(self, keys_of: Callable[[str], set[str]]) -> None:
+        self._keys_of = keys_of
+        self._lines: list[str] = []
+        self._keys: set[str] = set()
+        self._words: set[str] = set()
+        self._done = 0
+
+    def add(self, line: str) -> None:
+        self._lines.append(line)
+
+    def _update(self) -> None:
+        for line in self._lines[self._done:]:
+            self._keys |= self._keys_of(line)
+            self._words |= _content_words(line)
+        self._done = len(self._lines)
+
+    def keys(self) -> set[str]:
+        self._update()
+        return self._keys
+
+    def words(self) -> set[str]:
+        self._update()
+        return self._words
+
+
 def _content_words(text: str) -> set[str]:
     words = set()
     for w in fold(text).split():
@@ -216,8 +245,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
     paragraphs: list[Paragraph] = []
     body_started = False
     mode = "main"  # main | related | related_to_end
-    main_keys: set[str] = set()
-    main_words: set[str] = set()
+    main = _MainTopic(keys_of)
     block_keys: set[str] = set()
     block_paragraphs = 0
     i = 0
@@ -256,11 +284,12 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             opens_block = False
             if follower is not None and not starts_with_continuation(follower):
                 p_keys = set().union(*(keys_of(x) for x in [*run, follower]))
+                main_keys = main.keys()
                 new = p_keys - main_keys
                 if p_keys:
                     opens_block = len(new) >= max(1, len(p_keys & main_keys))
                 else:  # no actors at all: judge by shared content words
-                    opens_block = _word_overlap(" ".join([*run, follower]), main_words) < 0.15
+                    opens_block = _word_overlap(" ".join([*run, follower]), main.words()) < 0.15
             elif follower is None and mode == "main":
                 opens_block = j >= len(kept) or kept[j][2] != "text"
             if opens_block:
@@ -276,6 +305,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
                 continue
         if mode == "related":
             p_keys = keys_of(line)
+            main_keys = main.keys()
             only_main = p_keys & (main_keys - block_keys)
             only_block = p_keys & (block_keys - main_keys)
             # a teaser is a headline and at most one paragraph; a block that has grown longer is a whole
@@ -289,8 +319,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
                 paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "related"))
                 i += 1
                 continue
-        main_keys |= keys_of(line)
-        main_words |= _content_words(line)
+        main.add(line)
         paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "main"))
         i += 1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.textnorm import fold_token, tokenize
+from extractors.textnorm import WORD_RE, fold_token
 
 # proclitic sequences, longest first; "ال" handled separately so "لل" (ل + ال) works too.
 _PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
@@ -27,6 +27,8 @@ class Token:
     start: int
     end: int
     variants: tuple[tuple[str, str], ...]  # (stem, stripped prefix), exact form first
+    keys: tuple[tuple[str, str], ...]  # variants with a leading article removed: the lexicon lookup keys
+    keyset: frozenset[str]  # the keys alone, for a fast "could any lexicon entry start here" test
 
     @property
     def is_punct(self) -> bool:
@@ -59,15 +61,24 @@ def variants_of(folded: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=200_000)
+def keys_of(folded: str) -> tuple[tuple[str, str], ...]:
+    return tuple((s[2:] if s.startswith("ال") and len(s) > 3 else s, p) for s, p in variants_of(folded))
+
+
+@lru_cache(maxsize=200_000)
+def _analyse(raw: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], frozenset[str]]:
+    folded = fold_token(raw)
+    keys = keys_of(folded)
+    return folded, variants_of(folded), keys, frozenset(k for k, _ in keys)
+
+
 def tokens_of(text: str, base: int = 0) -> list[Token]:
-    """Tokenise ``text`` (camel-tools) and attach offsets (relative to ``base``) and matching variants."""
+    """Tokenise ``text`` (the camel-tools split, see ``textnorm.tokenize``) with offsets relative to ``base``
+    and matching variants."""
     out: list[Token] = []
-    pos = 0
-    for raw in tokenize(text):
-        at = text.find(raw, pos)
-        if at < 0:  # tokenizer changed the string (should not happen); fall back to cursor
-            at = pos
-        pos = at + len(raw)
-        folded = fold_token(raw)
-        out.append(Token(raw, folded, base + at, base + pos, variants_of(folded)))
+    for m in WORD_RE.finditer(text):
+        raw = m.group()
+        folded, variants, keys, keyset = _analyse(raw)
+        out.append(Token(raw, folded, base + m.start(), base + m.end(), variants, keys, keyset))
     return out
