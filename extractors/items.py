@@ -86,13 +86,16 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
     models = {m.start: m for m in _models().find(toks)}
     actor_at = {m.start: m for m in actors}
     cues = _item_cues()
-    i, n = 0, len(toks)
-    while i < n:
-        m = _items().match_at(toks, i)
-        mm = models.get(i)
-        if m is None and mm is None:
-            i += 1
+    item_at = {m.start: m for m in _items().find(toks)}
+    starts = sorted(set(item_at) | set(models))
+    n = len(toks)
+    i = 0
+    for pos in starts:
+        if pos < i:
             continue
+        i = pos
+        m = item_at.get(i)
+        mm = models.get(i)
         if m is not None and m.value == "-":
             i = m.end
             continue
@@ -158,12 +161,12 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                 item.model = models[j].value[1]
                 j = models[j].end
                 continue
-            if (tok.folded.startswith("ال") and not tok.is_punct and _items().match_at(toks, j) is None
+            if (tok.folded.startswith("ال") and not tok.is_punct and j not in item_at
                     and re.search(r"(يه|ه|ي)$", tok.folded) and len(tok.folded) > 4 and a is None):
                 j += 1  # a definite adjective (الهجومية، الانتحارية)
                 continue
             if (not tok.folded.startswith(("ال", "و", "ب", "ل", "ف")) and re.search(r"(يه|يات)$", tok.folded)
-                    and len(tok.folded) > 4 and _items().match_at(toks, j) is None and a is None):
+                    and len(tok.folded) > 4 and j not in item_at and a is None):
                 j += 1  # an indefinite adjective (هجومية، متطورة ...)
                 continue
             break

@@ -83,18 +83,20 @@ class PhraseMatcher:
     def find(self, toks: list[Token], lo: int = 0, hi: int | None = None) -> list[Match]:
         hi = len(toks) if hi is None else hi
         out: list[Match] = []
-        firsts = self._firsts
-        i = lo
-        while i < hi:
-            if firsts.isdisjoint(toks[i].keyset):
-                i += 1
+        index = getattr(toks, "index", None)
+        if index is not None:
+            positions = sorted({i for key in self._firsts.intersection(index) for i in index[key] if lo <= i < hi})
+        else:
+            firsts = self._firsts
+            positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]
+        covered = lo
+        for i in positions:
+            if i < covered:
                 continue
             m = self.match_at(toks, i)
             if m is not None and m.end <= hi:
                 out.append(m)
-                i = m.end
-            else:
-                i += 1
+                covered = m.end
         return out
 
 

@@ -59,6 +59,11 @@ def is_role_head(toks: list[Token], i: int) -> int:
     return (m.end - m.start) if m else 0
 
 
+def role_heads(toks: list[Token]) -> dict[int, int]:
+    """Token index -> length of the role head starting there, for a whole sentence in one pass."""
+    return {m.start: m.end - m.start for m in _roles().heads.find(toks)}
+
+
 def is_name_token(tok: Token) -> bool:
     r = _roles()
     f = tok.folded
@@ -75,10 +80,12 @@ def _text(toks: list[Token], a: int, b: int, source: str) -> str:
     return source[toks[a].start - toks[0].start:toks[b - 1].end - toks[0].start] if b > a else ""
 
 
-def scan_name(toks: list[Token], i: int, hi: int, actors_at: dict[int, ActorMention]) -> int:
+def scan_name(toks: list[Token], i: int, hi: int, actors_at: dict[int, ActorMention],
+              heads: dict[int, int] | None = None) -> int:
     """End index of a name starting at i (== i when there is none)."""
+    heads = role_heads(toks) if heads is None else heads
     j = i
-    while j < hi and j - i < MAX_NAME_TOKENS + 1 and is_name_token(toks[j]) and not is_role_head(toks, j):
+    while j < hi and j - i < MAX_NAME_TOKENS + 1 and is_name_token(toks[j]) and j not in heads:
         m = actors_at.get(j)
         if m is not None and m.kind != "person":
             break
@@ -87,7 +94,7 @@ def scan_name(toks: list[Token], i: int, hi: int, actors_at: dict[int, ActorMent
         j = i + MAX_NAME_TOKENS
     # a family name with the article (خالد الأمين، بشار الأسد) closes a name before punctuation or a clause word
     if i < j < hi and j - i < MAX_NAME_TOKENS and toks[j].folded.startswith("ال") and j not in actors_at \
-            and not is_role_head(toks, j) and toks[j].folded not in _roles().continuers:
+            and j not in heads and toks[j].folded not in _roles().continuers:
         after = toks[j + 1] if j + 1 < hi else None
         if after is None or after.is_punct or after.folded in _roles().stoppers or after.folded in _roles().verbs:
             j += 1
@@ -97,14 +104,17 @@ def scan_name(toks: list[Token], i: int, hi: int, actors_at: dict[int, ActorMent
 def find_persons(toks: list[Token], text: str, actors: list[ActorMention]) -> list[PersonMention]:
     """Role + name patterns and lexicon persons in a sentence (``text`` is the sentence the tokens index)."""
     actors_at = {m.start: m for m in actors}
+    heads = role_heads(toks)
     out: list[PersonMention] = []
+    if not heads and not any(m.kind == "person" for m in actors):
+        return out
     i, n = 0, len(toks)
     while i < n:
-        h = is_role_head(toks, i)
+        h = heads.get(i, 0)
         if not h:
             m = actors_at.get(i)
             if m is not None and m.kind == "person":
-                end = max(m.end, scan_name(toks, m.end, n, actors_at)) if m.end - m.start == 1 else m.end
+                end = max(m.end, scan_name(toks, m.end, n, actors_at, heads)) if m.end - m.start == 1 else m.end
                 out.append(PersonMention(i, end, _text(toks, i, end, text), None, m.actor_id, i))
                 i = end
                 continue
@@ -116,7 +126,7 @@ def find_persons(toks: list[Token], text: str, actors: list[ActorMention]) -> li
         while j < n:
             tok = toks[j]
             f = tok.folded
-            hh = is_role_head(toks, j)
+            hh = heads.get(j, 0)
             m = actors_at.get(j)
             if hh:
                 j += hh
@@ -133,10 +143,10 @@ def find_persons(toks: list[Token], text: str, actors: list[ActorMention]) -> li
         k = j
         if k < n and toks[k].text in ("،", ","):
             k += 1
-        name_end = scan_name(toks, k, n, actors_at)
+        name_end = scan_name(toks, k, n, actors_at, heads)
         if name_end > k and name_end + 1 < n and toks[name_end].text in ("،", ","):
             k2 = name_end + 1
-            end2 = scan_name(toks, k2, n, actors_at)
+            end2 = scan_name(toks, k2, n, actors_at, heads)
             if end2 - k2 >= 2 and (end2 >= n or toks[end2].is_punct or toks[end2].folded in _roles().stoppers):
                 role_end, k, name_end = name_end, k2, end2  # "مساعد وزيرة الخزانة لشؤون تمويل الإرهاب، جيمس أوكونور"
         name = None

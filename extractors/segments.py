@@ -100,10 +100,14 @@ def _lexicon() -> _Lexicon:
 
 
 def _folded_line(line: str) -> str:
-    return fold(line).replace(" :", ":").strip(" .:-–—")
+    """Folded form of a line for marker checks: the first words are enough for the long ones."""
+    head = line if len(line) <= 120 else line[:80]
+    return fold(head).replace(" :", ":").strip(" .:-–—")
 
 
 def is_headline_like(line: str) -> bool:
+    if len(line.split()) > _HEADLINE_MAX_WORDS + 8:
+        return False
     words = [t for t in tokenize(line) if any(c.isalnum() for c in t)]
     if len(words) > _HEADLINE_MAX_WORDS:
         return False

@@ -73,10 +73,27 @@ def _analyse(raw: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[st
     return folded, variants_of(folded), keys, frozenset(k for k, _ in keys)
 
 
-def tokens_of(text: str, base: int = 0) -> list[Token]:
+class TokenList(list):
+    """A sentence's tokens plus an index from lookup key to token positions, built on first use, so a
+    lexicon matcher visits only the positions where one of its entries can start."""
+
+    _index: dict[str, list[int]] | None = None
+
+    @property
+    def index(self) -> dict[str, list[int]]:
+        if self._index is None:
+            index: dict[str, list[int]] = {}
+            for i, tok in enumerate(self):
+                for key in tok.keyset:
+                    index.setdefault(key, []).append(i)
+            self._index = index
+        return self._index
+
+
+def tokens_of(text: str, base: int = 0) -> TokenList:
     """Tokenise ``text`` (the camel-tools split, see ``textnorm.tokenize``) with offsets relative to ``base``
     and matching variants."""
-    out: list[Token] = []
+    out = TokenList()
     for m in WORD_RE.finditer(text):
         raw = m.group()
         folded, variants, keys, keyset = _analyse(raw)
