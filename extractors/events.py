@@ -127,7 +127,8 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         near = [c for c in cands if not _separated(view, di, c.start)]
         if not near:
             continue
-        best = min(near, key=lambda c: min(abs(c.start - dj), abs(di - c.end + 1)))
+        best = min(near, key=lambda c: (di - c.end if di >= c.end else c.start - dj if c.start > dj else 0)
+                   + (0 if c.strong else 3))
         if best.date is None or (best.date.value is None and d.value is not None):
             best.date = d
 

@@ -26,6 +26,7 @@ _TRAINER = _folded_set("تدريب", "التدريب")
 _HELI = _folded_set("هليكوبتر", "مروحية")
 _AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط")
 _MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز")
+_GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
 _CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})
 
@@ -135,9 +136,15 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                 while k < n and toks[k].text in "()«»\"“”":
                     k += 1
                 mm2 = models.get(k)
+                quoted = k > 0 and toks[k - 1].text in ("\"", "«", "“", "(")
                 if mm2 is not None:
                     item.model = mm2.value[1]
                     j = mm2.end
+                elif quoted:
+                    close = next((x for x in range(k, min(n, k + 6)) if toks[x].text in ("\"", "»", "”", ")")), None)
+                    end_m = close if close is not None else k + 1
+                    item.model = sentence[toks[k].start - base:toks[end_m - 1].end - base]
+                    j = end_m
                 elif k < n and not toks[k].is_punct:
                     item.model = toks[k].text
                     j = k + 1
@@ -157,6 +164,10 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                     j = close + 1
                     continue
                 break
+            same = item_at.get(j)
+            if same is not None and same.value == item.category and j == max(end, j) and item.category == "drones":
+                j = same.end  # "الطائرات الإيرانية المسيرة": the drone word after the owner is the same item
+                continue
             if j in models and item.model is None:
                 item.model = models[j].value[1]
                 j = models[j].end
@@ -171,6 +182,10 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                 continue
             break
         item.end = max(item.end, j)
+        if item.model:
+            known = next((mm4.value[0] for mm4 in models.values() if mm4.value[1] == item.model), None)
+            if known and item.category in _GENERIC_CATEGORIES and known != item.category:
+                item.category = known  # "صاروخ من طراز فتح-360": the model says ballistic
         # owner expressed as "X-made": الإيرانية الصنع
         if item.end < n and toks[item.end].folded in ("الصنع", "صنع"):
             item.end += 1

@@ -267,7 +267,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             continue
         headline = is_headline_like(line)
         if not paragraphs:
-            kind = "title"
+            kind = "title" if headline else "body"  # a page may start straight with the lead paragraph
         elif not body_started and headline:
             kind = "headline"
         else:
@@ -327,6 +327,8 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
         paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "main"))
         i += 1
 
+    if len(paragraphs) == 1:
+        paragraphs[0].kind = "body"  # a one-paragraph text has no title line: it is all body
     n = 0
     for p in paragraphs:
         spans = [(0, len(p.text))] if p.kind != "body" else _split_sentences(p.text)

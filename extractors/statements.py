@@ -297,6 +297,10 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     ca, cb, direct = content
     if cb - ca < 2:
         return None
+    if view.sentence.is_headline and not direct:
+        return None  # a title such as "واشنطن تعلن حزمة ..." announces news; it attributes no content
+    if lemma == "نقل" and not any(t.folded == "عن" for t in toks[m.end:content[0]]):
+        return None  # "نقلت روسيا الأسلحة ..." moves things; only "نقلت X عن Y" reports
     pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
     speaker = None
     participle = toks[m.start].folded.startswith("م") and toks[m.start].folded.endswith(("ا", "ه"))
@@ -344,8 +348,10 @@ def _speaker_before(view: SentenceView, verb_at: int, state: StatementState) -> 
     """SVO: a person or actor right before the verb in its clause ("الجنرال حيدري قال"، "وكانت طهران قد أقرت")."""
     lo = _clause_lo(view, verb_at)
     persons = [p for p in view.persons if lo <= p.start and p.end <= verb_at and p.name]
-    if persons and persons[-1].end >= verb_at - 1:
+    if persons and persons[-1].end >= verb_at - 3:
         p = persons[-1]
+        if p.start > 0 and view.toks[p.start - 1].folded in _ORG_OF_PERSON:
+            return _speaker_from_span(view, p.start - 1, p.end, state)  # "إدارة بايدن": the administration
         return _speaker_from_span(view, p.start, p.end, state)
     before = [a for a in view.actors if lo <= a.start and a.end <= verb_at and not a.is_adjective
               and a.prefix[:1] not in ("ب", "ل")]
@@ -412,7 +418,21 @@ def _np_end(view: SentenceView, a: int, b: int) -> int:
         for p in view.persons:
             if p.start == a:
                 return p.end
-    return min(a + 1, b)
+    # an organisation named by a construct chain: "وزارة الدفاع الأمريكية (البنتاغون)"
+    end = a + 1
+    while end < b:
+        t = view.toks[end]
+        if t.text == "(":
+            close = next((k for k in range(end + 1, min(b, end + 6)) if view.toks[k].text == ")"), None)
+            if close is None:
+                break
+            end = close + 1
+            continue
+        if t.folded.startswith("ال") and not any(d.start <= t.start < d.end for d in view.dates):
+            end += 1
+            continue
+        break
+    return end
 
 
 def _is_adj(view: SentenceView, i: int) -> bool:
@@ -424,6 +444,10 @@ def _skip_punct_dates(view: SentenceView, k: int) -> int:
     while k < len(toks):
         if toks[k].is_punct and toks[k].text not in OPEN_QUOTES:
             k += 1
+            continue
+        if k + 1 < len(toks) and toks[k].folded in ("في", "خلال", "منذ", "مساء", "صباح") and any(
+                d.start <= toks[k + 1].start < d.end for d in view.dates):
+            k += 1  # the lead of a date: "في وقت سابق"
             continue
         d = next((d for d in view.dates if d.start <= toks[k].start < d.end), None)
         if d is not None:

@@ -195,6 +195,8 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
         nxt = view.toks[m.end].folded if m.end < len(view.toks) else ""
         if m.value == "considered" and view.toks[m.start].folded == "قد" and not nxt.startswith(_IMPERFECT):
             continue  # "كانت قد اشترتها": قد + past is emphatic, not modal
+        if m.value == "sought" and t.frame not in ("receive", "supply"):
+            continue  # "تسعى إلى تعزيز جيشها ... مقابل إرسال أسلحة": seeking is said of what one receives
         if m.start > best_pos:
             best_pos, status = m.start, m.value
     if status == "-":
@@ -290,7 +292,7 @@ class _Flow:
 
 def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | None) -> _Flow | None:
     t = triggers[k]
-    lo = _clause_start(view, t.start)
+    lo = max(_clause_start(view, t.start), triggers[k - 1].end if k > 0 else 0)
     nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
     status = _status(view, t, lo)
     if status is None:
@@ -335,8 +337,10 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         if t.frame == "send":
             if src is not None:
                 supplier = src.actor_id
+            elif t.noun and after_agent is not None and agent is not None and not dest:
+                supplier = agent.actor_id  # "تعتزم ألمانيا تسليم أوكرانيا منظومات": the noun's object
             elif t.noun and after_agent is not None:
-                supplier = after_agent.actor_id
+                supplier = after_agent.actor_id  # "شحن طهران كميات ... إلى موسكو": the noun's agent
             elif agent is not None:
                 supplier = agent.actor_id
             else:
@@ -346,6 +350,9 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         else:
             supplier = src.actor_id if src else None
         recipient = dest.actor_id if dest else None
+        if recipient is None and t.frame == "send" and t.noun and after_agent is not None \
+                and supplier != after_agent.actor_id:
+            recipient = after_agent.actor_id
         if recipient is None and t.frame == "send" and not t.noun:
             bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
                     and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
