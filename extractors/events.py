@@ -20,7 +20,7 @@ from extractors.matcher import PhraseMatcher
 from extractors.schemas import EventRow
 from extractors.textnorm import fold_token
 
-_LOCATION_PREPS = ("في", "داخل", "الى", "إلى")
+_LOCATION_PREPS = ("في", "داخل", "الي")
 _NEED_DATE = frozenset({"invasion"})
 
 
@@ -92,6 +92,15 @@ def anniversaries(view: SentenceView) -> list[tuple[EventCandidate, DateMention]
     return out
 
 
+def _date_distance(view: SentenceView, c: EventCandidate) -> int:
+    """Token distance from a candidate to the date it holds (same measure as the assignment)."""
+    if c.date is None:
+        return 10**6
+    di = view.token_at_char(c.date.start)
+    dj = view.token_at_char(max(c.date.start, c.date.end - 1))
+    return (di - c.end if di >= c.end else c.start - dj if c.start > dj else 0) + (0 if c.strong else 3)
+
+
 def _separated(view: SentenceView, a: int, b: int) -> bool:
     """True when a clause marker (إن/أن, a quotation mark, a colon) stands between token a and token b."""
     lo, hi = min(a, b), max(a, b)
@@ -127,9 +136,12 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         near = [c for c in cands if not _separated(view, di, c.start)]
         if not near:
             continue
-        best = min(near, key=lambda c: (di - c.end if di >= c.end else c.start - dj if c.start > dj else 0)
-                   + (0 if c.strong else 3))
-        if best.date is None or (best.date.value is None and d.value is not None):
+        def distance(c: EventCandidate, di: int = di, dj: int = dj) -> int:
+            return (di - c.end if di >= c.end else c.start - dj if c.start > dj else 0) + (0 if c.strong else 3)
+
+        best = min(near, key=distance)
+        if best.date is None or (best.date.value is None and d.value is not None) or (
+                (best.date.value is None) == (d.value is None) and distance(best) < _date_distance(view, best)):
             best.date = d
 
     out: dict[str, EventCandidate] = {}

@@ -24,7 +24,8 @@ _DRONE_WORDS = _folded_set("مسيرة", "مسيرات", "المسيرة", "ال
 _NOT_MILITARY_AIR = _folded_set("نقل", "ركاب", "مدنية", "شحن", "الركاب", "المدنية")
 _TRAINER = _folded_set("تدريب", "التدريب")
 _HELI = _folded_set("هليكوبتر", "مروحية")
-_AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط")
+_AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط", "مضادة", "المضادة", "مضاد", "المضاد",
+                       "مضادا")
 _MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز")
 _GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})

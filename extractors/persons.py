@@ -17,6 +17,9 @@ from extractors.textnorm import fold_token
 from extractors.tokens import Token
 
 MAX_NAME_TOKENS = 3
+NOT_NAME_NOUNS = frozenset(fold_token(w) for w in (
+    "صحيفة", "قناة", "وكالة", "موقع", "مجلة", "شبكة", "إذاعة", "تلفزيون", "منصة", "بيان", "تصريحات", "مقابلة",
+    "تقرير", "مصدر", "مصادر", "مسؤول", "مسؤولون", "وزارة", "حكومة"))
 _NAME_JOINERS = frozenset({"عبد", "بن", "ابن", "ابو", "أبو", "دي", "دو", "فان", "فون", "ال"})
 
 
@@ -73,6 +76,8 @@ def is_name_token(tok: Token) -> bool:
         return False
     if f.startswith(("ال", "لل", "بال", "وال")) and f not in _NAME_JOINERS:
         return False
+    if any(stem in NOT_NAME_NOUNS for stem, _ in tok.variants):
+        return False  # "لصحيفة", "وكالة": media and institution nouns are never part of a name
     return not any(f == fold_token(w) for w in ("و", "أو", "ثم", "كل", "هذا", "هذه", "ذلك", "تلك"))
 
 
@@ -156,8 +161,8 @@ def find_persons(toks: list[Token], text: str, actors: list[ActorMention]) -> li
             if role_actor is None and pm is not None and pm.kind == "person":
                 role_actor = pm.actor_id
         role = _text(toks, start, role_end, text).strip(" ،,")
-        out.append(PersonMention(start, max(role_end, name_end), name, role or None, role_actor,
-                                 k if name else -1))
+        out.append(PersonMention(start, max(role_end, name_end) if name else role_end, name, role or None,
+                                 role_actor, k if name else -1))
         i = max(role_end, name_end, i + 1)
     return out
 

@@ -24,7 +24,7 @@ from extractors.textnorm import fold_token
 
 OPEN_QUOTES = {"\"": "\"", "«": "»", "“": "”", "”": "”"}
 CLAUSE_MARKERS = frozenset({"ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "بانهم", "لان"})
-_SKIP_AFTER_VERB = frozenset({"فيه", "فيها", "الى", "ايضا", "كذلك", "بالفعل"})
+_SKIP_AFTER_VERB = frozenset({"فيه", "فيها", "الي", "ايضا", "كذلك", "بالفعل"})
 _CIRCUMSTANTIAL_HEADS = frozenset({"في", "خلال", "عبر", "للصحافيين", "للصحفيين", "للصحافه", "لوسائل", "امام",
                                    "مساء", "صباح", "اليوم", "امس", "يوم", "الاربعاء", "الخميس", "الجمعه", "السبت",
                                    "الاحد", "الاثنين", "الثلاثاء"})
@@ -268,7 +268,7 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     j = skip
     if object_verb:
         j = _skip_punct_dates(view, _trim_to_np(view, skip, next_start))
-        if j + 1 < next_start and toks[j].folded in ("من", "عن", "على", "الى") and (
+        if j + 1 < next_start and toks[j].folded in ("من", "عن", "علي", "الي") and (
                 toks[j + 1].folded in CLAUSE_MARKERS or toks[j + 1].text in OPEN_QUOTES):
             j += 1  # "حذر ... من أن"، "أشار ... إلى أن"
         if j < next_start and not (toks[j].folded in CLAUSE_MARKERS or toks[j].text in OPEN_QUOTES or toks[j].text == ":"):
@@ -463,6 +463,9 @@ def _trim_circumstantial(view: SentenceView, a: int, b: int) -> int:
     end = b
     for k in range(a, b):
         t = view.toks[k]
+        if k > a and t.folded.startswith("ل") and _is_media_word(t):
+            end = k  # "مسؤول أمني إسرائيلي لصحيفة ...": to whom it was said, not who said it
+            break
         if t.folded in _CIRCUMSTANTIAL_HEADS and (k <= a + 1 or view.toks[k - 1].text in ("،", ",", "-")
                                                  or t.folded not in ("في",)):
             if t.folded == "في" and k + 1 < b and view.toks[k + 1].folded.startswith("ال") and \
