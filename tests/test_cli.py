@@ -6,8 +6,8 @@ import hashlib
 import json
 
 import pytest
-from test_evaluate import GOLD_A, _warehouse
-from test_runner import ART_1, ART_2, put
+from tests.test_evaluate import GOLD_A, _warehouse
+from tests.test_runner import ART_1, ART_2, put
 from typer.testing import CliRunner
 
 from extractors import bench

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_runner import ART_1, ART_2, ART_3, ART_4, put
+from tests.test_runner import ART_1, ART_2, ART_3, ART_4, put
 
 from extractors import lake
 
