@@ -78,6 +78,16 @@ def _organs() -> frozenset[str]:
 
 
 def find_actors(toks: list[Token], lo: int = 0, hi: int | None = None) -> list[ActorMention]:
+    whole = lo == 0 and hi is None and hasattr(toks, "actors_cache")
+    if whole and toks.actors_cache is not None:  # type: ignore[attr-defined]
+        return toks.actors_cache  # type: ignore[attr-defined]
+    out = _find_actors(toks, lo, hi)
+    if whole:
+        toks.actors_cache = out  # type: ignore[attr-defined]
+    return out
+
+
+def _find_actors(toks: list[Token], lo: int, hi: int | None) -> list[ActorMention]:
     out: list[ActorMention] = []
     organs = _organs()
     for m in _matcher().find(toks, lo, hi):

@@ -17,7 +17,7 @@ from extractors.ner import mentions as ner_mentions
 from extractors.persons import PersonMention, find_persons
 from extractors.quantities import Quantity, find_quantities
 from extractors.segments import Sentence
-from extractors.tokens import Token, tokens_of
+from extractors.tokens import Token, sentence_tokens
 
 BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
 QUOTE_CHARS = frozenset("\"«»“”")
@@ -30,7 +30,7 @@ class SentenceView:
     toks: list[Token] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.toks = tokens_of(self.sentence.text)
+        self.toks = sentence_tokens(self.sentence.text)
 
     @property
     def text(self) -> str:

@@ -14,12 +14,12 @@ from extractors.reading import Sidecar, content_article_id
 from extractors.schemas import ArticleExtraction, ArticleRow
 from extractors.segments import segment_document
 from extractors.statements import StatementState, extract_statements
-from extractors.tokens import tokens_of
+from extractors.tokens import sentence_tokens
 from extractors.transfers import extract_transfers
 
 
 def _keys_of(line: str) -> set[str]:
-    return actor_keys(tokens_of(line))
+    return actor_keys(sentence_tokens(line))
 
 
 def extract_article(
@@ -35,6 +35,7 @@ def extract_article(
 ) -> ArticleExtraction:
     """All rows one article yields. ``text`` is the decoded article (see ``reading.read_article_file``)."""
     ingested_at = ingested_at or datetime.now().astimezone()
+    sentence_tokens.cache_clear()  # reuse is only within one article
     article_id = content_article_id(text)
     pub, pub_source = find_publication_date(text, sidecar.published_at if sidecar else None,
                                             sidecar.url if sidecar else None)

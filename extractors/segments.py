@@ -20,10 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import regex
+
 from extractors.lexicon import load_yaml
 from extractors.pubdate import is_date_line
-from extractors.textnorm import fold, fold_token, tokenize
+from extractors.textnorm import fold, fold_token
 
+_WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
 _HEADLINE_MAX_WORDS = 22
 _CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
@@ -108,8 +111,7 @@ def _folded_line(line: str) -> str:
 def is_headline_like(line: str) -> bool:
     if len(line.split()) > _HEADLINE_MAX_WORDS + 8:
         return False
-    words = [t for t in tokenize(line) if any(c.isalnum() for c in t)]
-    if len(words) > _HEADLINE_MAX_WORDS:
+    if len(_WORDS.findall(line)) > _HEADLINE_MAX_WORDS:
         return False
     stripped = line.rstrip()
     return not stripped.endswith(_CLOSERS)

@@ -78,6 +78,7 @@ class TokenList(list):
     lexicon matcher visits only the positions where one of its entries can start."""
 
     _index: dict[str, list[int]] | None = None
+    actors_cache: list | None = None  # find_actors over the whole list, computed once
 
     @property
     def index(self) -> dict[str, list[int]]:
@@ -88,6 +89,14 @@ class TokenList(list):
                     index.setdefault(key, []).append(i)
             self._index = index
         return self._index
+
+
+@lru_cache(maxsize=256)
+def sentence_tokens(text: str) -> TokenList:
+    """Tokens of a text with offsets from 0, cached within one article (the pipeline clears the cache per
+    article): a one-sentence paragraph is tokenised once for segmentation and extraction. Callers must not
+    mutate the list."""
+    return tokens_of(text)
 
 
 def tokens_of(text: str, base: int = 0) -> TokenList:
