@@ -1,0 +1,76 @@
+"""Mirsad warehouse: rebuild the dbt-duckdb warehouse whenever the ingest DAG commits lake batches.
+
+dbt_build (``dbt seed`` + ``dbt build`` + ``dbt docs generate``, in the 1-slot pool ``mirsad_duckdb``)
+-> warehouse_report (rows per mart, read-only), one run at a time.
+
+Why one ``dbt build`` task and not astronomer-cosmos (a task per model): DuckDB allows a single
+writer per database file. ``extractors.runner.build`` runs the whole project against a copy of
+``warehouse.duckdb`` and swaps it in with one atomic ``os.replace``, so readers never see a half
+built warehouse and a failed build leaves the old one in place. Cosmos would run each model as
+its own dbt invocation, each opening the database for writing: with one writer they would only
+queue on the file lock (or fail on it), lose the build-a-copy-then-swap atomicity, and pay dbt's
+start-up cost once per model. The pool and ``max_active_runs=1`` make sure that even several
+queued asset events never start two writers at once.
+
+``dbt docs generate`` runs inside the same task, in the same dbt session, against the copy before it is
+swapped in, so the docs always describe exactly the warehouse that went live (a separate docs task would
+open the live file again and could describe a newer or older build).
+
+Scheduled on the ``mirsad_lake`` Asset, so runs have no logical date; nothing here needs one.
+Paths come from MIRSAD_INBOX / MIRSAD_DATA_DIR, read inside the tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.sdk import Asset, dag, task
+
+# Same name/uri as in mirsad_ingest.py: Airflow matches assets by name and uri.
+LAKE_ASSET = Asset(name="mirsad_lake", uri="mirsad://lake/batches", group="mirsad")
+
+DUCKDB_POOL = "mirsad_duckdb"
+
+
+@dag(
+    dag_id="mirsad_warehouse",
+    schedule=[LAKE_ASSET],
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["mirsad"],
+    doc_md=__doc__,
+)
+def mirsad_warehouse() -> None:
+    @task(pool=DUCKDB_POOL)
+    def dbt_build() -> dict[str, Any]:
+        """dbt seed + build (models and tests) + docs generate into a copy of the warehouse, then swap it in."""
+        from extractors.runner import Settings, build
+
+        result = build(Settings.from_env(), docs=True)
+        if not result.ok:  # build() raises on dbt failures; this guards a result that only says so
+            raise RuntimeError(f"dbt build failed: {result.failures}")
+        return {
+            "seconds": round(result.seconds, 2),
+            "n_models": result.n_models,
+            "n_tests": result.n_tests,
+            "warnings": list(result.warnings),
+            "docs_path": str(result.docs_path) if result.docs_path else None,
+        }
+
+    @task  # read-only on the live file, which nothing writes in place: no pool slot needed
+    def warehouse_report(built: dict[str, Any]) -> dict[str, int]:
+        """Rows per mart of the warehouse that just went live (read-only); fails if dim_articles is missing."""
+        from extractors.runner import Settings
+        from extractors.warehouse import warehouse_counts
+
+        counts = warehouse_counts(Settings.from_env().warehouse_path)
+        if "dim_articles" not in counts:
+            raise RuntimeError(f"warehouse has no dim_articles after the build: {sorted(counts)}")
+        return counts
+
+    warehouse_report(dbt_build())
+
+
+mirsad_warehouse()

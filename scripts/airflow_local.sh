@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Local Airflow 3 for Mirsad: SQLite metadata DB and config under .airflow/ inside the repo.
+#
+#   scripts/airflow_local.sh init              # airflow db migrate + the mirsad_duckdb pool (idempotent)
+#   scripts/airflow_local.sh test DAG_ID       # run one DAG once in-process (`airflow dags test`)
+#   scripts/airflow_local.sh demo              # init, then mirsad_ingest and mirsad_warehouse once each
+#   scripts/airflow_local.sh standalone        # scheduler + UI on http://localhost:8080 (AIRFLOW__API__PORT
+#                                              # moves it); user admin, password printed on start
+#   scripts/airflow_local.sh airflow ARGS...   # any airflow command with this environment
+#
+# Environment (all optional): MIRSAD_INBOX (default examples/inbox), MIRSAD_DATA_DIR (default data),
+# MIRSAD_AIRFLOW_HOME (default .airflow), MIRSAD_VENV (default .venv).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${MIRSAD_VENV:-$ROOT/.venv}"
+
+export AIRFLOW_HOME="${MIRSAD_AIRFLOW_HOME:-$ROOT/.airflow}"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AIRFLOW_HOME/airflow.db"
+export AIRFLOW__LOGGING__BASE_LOG_FOLDER="$AIRFLOW_HOME/logs"
+# Tasks report back to the API server: follow its port when AIRFLOW__API__PORT moves it off 8080.
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://localhost:${AIRFLOW__API__PORT:-8080}/execution/}"
+export MIRSAD_INBOX="${MIRSAD_INBOX:-$ROOT/examples/inbox}"
+export MIRSAD_DATA_DIR="${MIRSAD_DATA_DIR:-$ROOT/data}"
+export PATH="$VENV/bin:$PATH"
+
+AIRFLOW="$VENV/bin/airflow"
+
+init() {
+  mkdir -p "$AIRFLOW_HOME" "$MIRSAD_DATA_DIR"
+  "$AIRFLOW" db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { tail -n 40 "$AIRFLOW_HOME/db-migrate.log" >&2; exit 1; }
+  "$AIRFLOW" pools set mirsad_duckdb 1 "DuckDB single writer" >/dev/null
+  echo "airflow: metadata DB $AIRFLOW_HOME/airflow.db ready, pool mirsad_duckdb (1 slot)"
+}
+
+test_dag() {
+  local dag_id="$1" log="$AIRFLOW_HOME/logs/dags-test-$1.log"
+  mkdir -p "$AIRFLOW_HOME/logs"
+  local start=$SECONDS
+  if "$AIRFLOW" dags test "$dag_id" >"$log" 2>&1; then
+    echo "airflow: $dag_id succeeded in $((SECONDS - start)) s (log: $log)"
+  else
+    echo "airflow: $dag_id FAILED (last lines of $log):" >&2
+    tail -n 60 "$log" >&2
+    exit 1
+  fi
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  init) init ;;
+  test) [ $# -eq 1 ] || { echo "usage: $0 test DAG_ID" >&2; exit 2; }; test_dag "$1" ;;
+  demo) init; test_dag mirsad_ingest; test_dag mirsad_warehouse ;;
+  standalone) init; exec "$AIRFLOW" standalone ;;
+  airflow) exec "$AIRFLOW" "$@" ;;
+  *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac
