@@ -13,8 +13,9 @@ from extractors.actors import ActorMention, actor_type, find_actors
 from extractors.dates import DateMention, find_dates
 from extractors.items import ItemMention, find_items
 from extractors.ner import NerMention
+from extractors.ner import enabled as ner_enabled
 from extractors.ner import mentions as ner_mentions
-from extractors.persons import PersonMention, find_persons
+from extractors.persons import PersonMention, find_persons, role_heads_matcher
 from extractors.quantities import Quantity, find_quantities
 from extractors.segments import Sentence
 from extractors.tokens import Token, sentence_tokens
@@ -49,6 +50,12 @@ class SentenceView:
     def owner_actors(self) -> list[ActorMention]:
         """Actors that may own an item (مكونات إلكترونية غربية): parties plus ambiguous demonyms."""
         return [a for a in self.actors if a.kind != "person" and actor_type(a.actor_id) != "media"]
+
+    @cached_property
+    def may_name_persons(self) -> bool:
+        """Cheap test before the person scan: a title/role word, a known person, or NER is on."""
+        return role_heads_matcher().could_match(self.toks) or any(a.kind == "person" for a in self.actors) \
+            or ner_enabled()
 
     @cached_property
     def persons(self) -> list[PersonMention]:

@@ -51,6 +51,9 @@ class PhraseMatcher:
 
     def could_match(self, toks: list[Token]) -> bool:
         """Cheap test: does any token start an entry?"""
+        index = getattr(toks, "index", None)
+        if index is not None:
+            return not self._firsts.isdisjoint(index)
         firsts = self._firsts
         return any(not firsts.isdisjoint(t.keyset) for t in toks)
 

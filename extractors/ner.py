@@ -70,6 +70,10 @@ def recogniser() -> Recogniser | None:
     return _recogniser
 
 
+def enabled() -> bool:
+    return recogniser() is not None
+
+
 def mentions(toks: list[Token]) -> list[NerMention]:
     """NER mentions of a tokenised sentence (empty when NER is off)."""
     rec = recogniser()

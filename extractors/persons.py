@@ -62,6 +62,10 @@ def is_role_head(toks: list[Token], i: int) -> int:
     return (m.end - m.start) if m else 0
 
 
+def role_heads_matcher() -> PhraseMatcher:
+    return _roles().heads
+
+
 def role_heads(toks: list[Token]) -> dict[int, int]:
     """Token index -> length of the role head starting there, for a whole sentence in one pass."""
     return {m.start: m.end - m.start for m in _roles().heads.find(toks)}

@@ -212,10 +212,14 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
     """Statement rows of one sentence (a paragraph-long quotation is one sentence for this purpose)."""
     lx = _lex()
     toks = view.toks
+    _register_names(view, state)
+    matches = lx.verbs.find(toks)
+    if not matches:
+        return []
     excluded: set[int] = set()
     for m in lx.exclusions.find(toks):
         excluded.update(range(m.start, m.end))
-    matches = [m for m in lx.verbs.find(toks) if m.start not in excluded]
+    matches = [m for m in matches if m.start not in excluded]
     # quoted regions: a verb inside a quotation is part of the quote, not a new statement
     inside: set[int] = set()
     i = 0
@@ -226,12 +230,6 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             i = q[1] + 1
             continue
         i += 1
-    # register the full names this sentence introduces (for later short references)
-    for p in view.persons:
-        if p.name and len(p.name.split()) >= 2:
-            name, role, actor = state.register.resolve(p.name)
-            state.register.add(p.name if len(p.name.split()) >= len(name.split()) else name, p.role or role,
-                               p.actor_id or actor)
     rows: list[StatementRow] = []
     verbs = [m for m in matches if m.start not in inside and m.value[1] == "verb"]
     first_verb_at = verbs[0].start if verbs else None
@@ -252,6 +250,17 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
         if row is not None:
             rows.append(row)
     return rows
+
+
+def _register_names(view: SentenceView, state: StatementState) -> None:
+    """Register the full names a sentence introduces (for later short references such as "كيربي")."""
+    if not view.may_name_persons:
+        return
+    for p in view.persons:
+        if p.name and len(p.name.split()) >= 2:
+            name, role, actor = state.register.resolve(p.name)
+            state.register.add(p.name if len(p.name.split()) >= len(name.split()) else name, p.role or role,
+                               p.actor_id or actor)
 
 
 def _statement_at(view: SentenceView, m, verbs, article_id: str, state: StatementState,

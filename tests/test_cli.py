@@ -6,13 +6,13 @@ import hashlib
 import json
 
 import pytest
-from tests.test_evaluate import GOLD_A, _warehouse
-from tests.test_runner import ART_1, ART_2, put
 from typer.testing import CliRunner
 
 from extractors import bench
 from extractors.cli import app
 from extractors.locking import data_dir_lock
+from tests.test_evaluate import GOLD_A, _warehouse
+from tests.test_runner import ART_1, ART_2, put
 
 cli = CliRunner()
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.test_runner import ART_1, ART_2, ART_3, ART_4, put
 
 from extractors import lake
+from tests.test_runner import ART_1, ART_2, ART_3, ART_4, put
 
 ART_5 = """إسرائيل تعترض طائرة مسيرة أطلقت من لبنان
 
