@@ -26,6 +26,7 @@ from extractors.lexicon import load_yaml
 from extractors.pubdate import is_date_line
 from extractors.textnorm import fold, fold_token
 
+_TICKER = "عاجل"
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
 _HEADLINE_MAX_WORDS = 22
@@ -246,6 +247,12 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             dropped.append(line)
             continue
         seen.add(folded)
+        if n_words <= 3 and not line.rstrip().endswith((".", "؟", "?", "!")):
+            dropped.append(line)  # navigation crumbs, share buttons, tags, photo credits
+            continue
+        if folded.startswith(_TICKER) and n_words > 2:
+            kept.append((off, line, "ticker"))  # "عاجل.. ..." a breaking-news line of another story
+            continue
         kept.append((off, line, "text"))
 
     paragraphs: list[Paragraph] = []
@@ -260,6 +267,20 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
         if role == "inline_teaser" and mode != "related_to_end":
             paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), "headline", "related"))
             mode, block_keys, block_paragraphs = "related", keys_of(line), 0
+            i += 1
+            continue
+        if role == "ticker":
+            paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), "headline", "related"))
+            i += 1
+            continue
+        if role == "tail" and not body_started:
+            dropped.append(line)  # "المصدر: ..." in a page header, before the article starts
+            i += 1
+            continue
+        if role == "related_marker" and mode != "related_to_end":
+            # "اقرأ أيضا": teasers of other articles follow; the main story may resume after them
+            mode, block_keys, block_paragraphs = "related", set(), 0
+            dropped.append(line)
             i += 1
             continue
         if role in ("related_marker", "tail", "inline_teaser"):
