@@ -98,6 +98,9 @@ def _find_actors(toks: list[Token], lo: int, hi: int | None) -> list[ActorMentio
         if kind in ADJECTIVE_KINDS and m.start > 0 and not m.prefix:
             prev = toks[m.start - 1]
             organ = prev.folded in organs or any(st in organs for st, _ in prev.variants[1:])
+            if not organ and m.start > 1 and prev.folded.startswith("ال"):
+                prev2 = toks[m.start - 2]  # "القوات المسلحة المالية"
+                organ = prev2.folded in organs or any(st in organs for st, _ in prev2.variants[1:])
         out.append(ActorMention(m.start, m.end, actor_id, kind, m.prefix, person, organ))
     return out
 

@@ -20,6 +20,7 @@ from extractors.quantities import Quantity, find_quantities
 from extractors.segments import Sentence
 from extractors.tokens import Token, sentence_tokens
 
+GROUP_ANAPHORS = frozenset({"الجماعه", "الحركه", "الميليشيا", "المليشيا", "التنظيم"})
 BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
 QUOTE_CHARS = frozenset("\"«»“”")
 
@@ -28,6 +29,10 @@ QUOTE_CHARS = frozenset("\"«»“”")
 class SentenceView:
     sentence: Sentence
     pub: date | None  # publication date usable for resolving (None in related segments)
+    # actor ids the article names unambiguously: an ambiguous alias of one of them counts ("مالي" with "باماكو")
+    context_ids: frozenset[str] = frozenset()
+    # the armed group the article last named: what "الجماعة"/"الحركة" refer back to
+    group_id: str | None = None
     toks: list[Token] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,8 +48,18 @@ class SentenceView:
 
     @cached_property
     def party_actors(self) -> list[ActorMention]:
-        """Actors that can be a party (supplier, recipient, event actor): no media, no persons."""
-        return [a for a in self.actors if a.kind != "person" and not a.is_weak and actor_type(a.actor_id) != "media"]
+        """Actors that can be a party (supplier, recipient, event actor): no media, no persons; ambiguous aliases
+        only when the article names the same actor unambiguously; group anaphora resolved."""
+        out = [a for a in self.actors if a.kind != "person" and actor_type(a.actor_id) != "media"
+               and (not a.is_weak or a.actor_id in self.context_ids)]
+        if self.group_id is not None:
+            taken = {i for a in out for i in range(a.start, a.end)}
+            for i, tok in enumerate(self.toks):
+                if i not in taken and any(stem in GROUP_ANAPHORS for stem, _ in tok.variants):
+                    prefix = next((p for stem, p in tok.variants if stem in GROUP_ANAPHORS), "")
+                    out.append(ActorMention(i, i + 1, self.group_id, "anaphor", prefix.removesuffix("ال")))
+            out.sort(key=lambda a: a.start)
+        return out
 
     @cached_property
     def owner_actors(self) -> list[ActorMention]:

@@ -56,6 +56,12 @@ def _models() -> PhraseMatcher:
 
 
 @lru_cache(maxsize=1)
+def model_countries() -> dict[str, str]:
+    """Canonical model name -> ISO code of the state that makes it (a default supplier for passives)."""
+    return {r["model"]: r["country"] for r in load_csv("item_models.csv") if r.get("country")}
+
+
+@lru_cache(maxsize=1)
 def _item_cues() -> dict[str, str]:
     return {fold_token(r["form"]): r["status"] for r in load_csv("status_cues.csv") if r["scope"] == "item"}
 

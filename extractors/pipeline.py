@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from extractors import EXTRACTOR_VERSION
-from extractors.actors import actor_keys
+from extractors.actors import actor_keys, actor_type
 from extractors.context import SentenceView
 from extractors.events import deduplicate_events, extract_events
 from extractors.pubdate import find_publication_date
@@ -50,25 +50,32 @@ def extract_article(
     ))
     state = StatementState()
     flow: dict = {}
+    article_flows: dict = {}
     last_paragraph, last_segment = -1, "main"
     headline_sentences: set[int] = set()
     events = []
-    for sentence in doc.sentences:
+    views = [SentenceView(s, pub if s.segment == "main" else None) for s in doc.sentences]
+    strong = frozenset(a.actor_id for v in views for a in v.actors if not a.is_weak and a.kind != "person")
+    group_id: str | None = None
+    for view in views:
+        sentence = view.sentence
+        view.context_ids, view.group_id = strong, group_id
         if sentence.paragraph != last_paragraph:
-            flow = {}
+            flow = {"article": article_flows}
             last_paragraph = sentence.paragraph
         if sentence.segment != last_segment:
             state.last = None
             last_segment = sentence.segment
         if sentence.is_headline:
             headline_sentences.add(sentence.index)
-        view = SentenceView(sentence, pub if sentence.segment == "main" else None)
         out.transfers.extend(extract_transfers(view, article_id, flow))
         out.statements.extend(extract_statements(view, article_id, state))
         events.extend(extract_events(view, article_id))
         for d in view.dates:
             if d.warning and sentence.segment == "main":
                 out.article.warnings.append(f"date_warning: {d.warning} ({d.text})")
+        groups = [a.actor_id for a in view.party_actors if actor_type(a.actor_id) == "armed_group"]
+        group_id = groups[-1] if groups else group_id
     out.events = deduplicate_events(events, headline_sentences)
     for rows in (out.transfers, out.statements, out.events):
         for r in rows:

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from extractors.actors import ActorMention
 from extractors.context import SentenceView
-from extractors.items import ItemMention
+from extractors.items import ItemMention, model_countries
 from extractors.lexicon import load_csv, load_yaml
 from extractors.matcher import PhraseMatcher, phrase_key
 from extractors.schemas import TransferRow
@@ -54,6 +54,14 @@ class _Lex:
     production: PhraseMatcher
     exchange: frozenset[str]
     accusation: frozenset[str]
+
+
+_ORGAN_HEAD_SKIP = frozenset({"الدفاع", "الخارجيه", "المسلحه", "الجويه", "البريه", "البحريه"})
+
+
+def _is_imperfect(word: str) -> bool:
+    """Present-tense verb (يزود، تسعى) rather than a past one (تسلمت، تزودت): no feminine past ending."""
+    return word.startswith(_IMPERFECT) and not word.endswith(("ت", "وا")) and len(word) > 2
 
 
 _PRONOUN_CLAUSE = frozenset({"انها", "انه", "بانها", "بانه", "لانها", "لانه"})
@@ -128,6 +136,10 @@ def _role(view: SentenceView, a: ActorMention) -> str:
     if a.governed_by in ("ب", "ك"):
         return "blocked"
     prev = _preceding_word(view, a)
+    if a.organ and a.start >= 2:
+        prev = view.toks[a.start - 2].folded  # "إلى الجانب الأوكراني": the preposition governs the organ noun
+        if a.start >= 3 and view.toks[a.start - 2].folded in _ORGAN_HEAD_SKIP:
+            prev = view.toks[a.start - 3].folded
     if prev in lx.source:
         return "source"
     if prev in lx.dest:
@@ -193,7 +205,7 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
     lo = _quote_lo(view, t.start)
     for m in _lex().cues.find(view.toks, max(lo, t.start - 8), t.start):
         nxt = view.toks[m.end].folded if m.end < len(view.toks) else ""
-        if m.value == "considered" and view.toks[m.start].folded == "قد" and not nxt.startswith(_IMPERFECT):
+        if m.value == "considered" and view.toks[m.start].folded == "قد" and not _is_imperfect(nxt):
             continue  # "كانت قد اشترتها": قد + past is emphatic, not modal
         if m.value == "sought" and t.frame not in ("receive", "supply"):
             continue  # "تسعى إلى تعزيز جيشها ... مقابل إرسال أسلحة": seeking is said of what one receives
@@ -264,7 +276,8 @@ def _item_range_end(view: SentenceView, lo: int, hi: int) -> int:
             nxt = [view.toks[j] for j in range(k + 1, min(hi, k + 3))]
             if any(j in item_starts for j in range(k + 1, min(hi, k + 3))):
                 continue
-            if nxt and (nxt[0].folded in _LIST_GOES_ON or any(s in _LIST_GOES_ON for s, _ in nxt[0].variants)):
+            if nxt and (nxt[0].folded in _LIST_GOES_ON or any(s in _LIST_GOES_ON for s, _ in nxt[0].variants)
+                        or (nxt[0].folded.startswith("و") and any(p == "و" for _, p in nxt[0].variants[1:]))):
                 continue
             if view.dates and any(d.start <= nxt[0].start < d.end for d in view.dates) if nxt else False:
                 continue
@@ -292,7 +305,9 @@ class _Flow:
 
 def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | None) -> _Flow | None:
     t = triggers[k]
-    lo = max(_clause_start(view, t.start), triggers[k - 1].end if k > 0 else 0)
+    lo = _clause_start(view, t.start)
+    if k > 0 and any(triggers[k - 1].end <= a.start < t.start for a in view.party_actors):
+        lo = max(lo, triggers[k - 1].end)  # the previous verb's clause has its own parties
     nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
     status = _status(view, t, lo)
     if status is None:
@@ -376,10 +391,18 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
             first_bare = _first(view, t.end, hi, {"bare"})
             recipient = first_bare.actor_id if first_bare else None
         supplier = src.actor_id if src else None
+        if supplier is None:
+            partner = next((a for a in view.party_actors if lo <= a.start < t.start and _role(view, a) == "partner"), None)
+            supplier = partner.actor_id if partner else None  # "وقعت اتفاقا مع سيول لشراء ..."
     elif t.frame == "offer":
         dest = _first(view, t.end, hi, {"offer_dest", "dest"})
         supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
         recipient = dest.actor_id if dest else None
+    if t.frame in ("send", "supply") and recipient is None and view.toks[t.end - 1].folded.endswith(("ها", "هم")):
+        # "باعتها ..." / "زودتها ...": the pronoun is the recipient named just before
+        before = [a for a in view.party_actors if a.end <= t.start and a.actor_id != supplier
+                  and _role(view, a) in ("dest", "bare") and not a.is_adjective]
+        recipient = before[-1].actor_id if before else None
     elif t.frame == "coop":
         if k > 0:
             return None  # cooperation words after another trigger only restate it
@@ -412,12 +435,19 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
         for items, supplier, recipient, is_reversed in groups:
             owner = next((it.owner_id for it in items if it.owner_id), None)
             for it in items:
-                sup = supplier or it.owner_id or owner
+                own = it.owner_id or owner or model_countries().get(it.model or "")
+                sup = supplier
+                if flow.frame == "receive" and not is_reversed:
+                    src = _source_after(view, it, flow)
+                    sup = src or supplier
+                sup = sup or own
                 rec = recipient
                 if rec is None and sup is not None and prev_flow.get("supplier") == sup and flow.frame != "include":
                     rec = prev_flow.get("recipient")
                 if sup is None and rec is not None and prev_flow.get("recipient") == rec:
                     sup = prev_flow.get("supplier")
+                if sup is None and rec is not None:
+                    sup = prev_flow.get("article", {}).get(rec)  # the article's supplier of this recipient
                 if not sup or not rec or sup == rec:
                     continue
                 status = it.cue_status or flow.status
@@ -440,8 +470,20 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                 if key not in rows or (rows[key].quantity_min is None and row.quantity_min is not None):
                     rows[key] = row
                 prev_flow.update(supplier=sup, recipient=rec)
+                if "article" in prev_flow:
+                    prev_flow["article"][rec] = sup
         prev = flow
     return list(rows.values())
+
+
+def _source_after(view: SentenceView, it: ItemMention, flow: _Flow) -> str | None:
+    """'ست مقاتلات من روسيا، وأربع ... من بيلاروسيا': each item's own source, the nearest من X after it."""
+    for a in view.party_actors:
+        if a.start >= it.end and _role(view, a) == "source":
+            if any(o.start > it.end and o.start < a.start for o in view.items if o is not it):
+                return None  # another item comes first: this source is that item's
+            return a.actor_id
+    return None
 
 
 def _time_text(view: SentenceView, t: Trigger) -> str | None:
