@@ -26,7 +26,7 @@ _TRAINER = _folded_set("تدريب", "التدريب")
 _HELI = _folded_set("هليكوبتر", "مروحية")
 _AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط", "مضادة", "المضادة", "مضاد", "المضاد",
                        "مضادا")
-_MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز")
+_MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز", "طرازي", "طرازات")
 _GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
 _CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})

@@ -117,6 +117,10 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         pron = frame == "receive" and last.endswith(("ها", "هم")) and last not in ("حيازه",)
         if frame == "coop" and out:
             continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
+        if noun and m.start > 0 and any(it.end == m.start for it in view.items):
+            continue  # "مروحيات نقل", "طائرات شحن": the noun describes the item, nothing moves
+        if (lemma == "استخدم" and view.toks[m.start].folded.startswith("ل") and out):
+            continue  # "... إلى موسكو لاستخدامها في ...": the purpose of the transfer just read
         out.append(Trigger(m.start, m.end, lemma, frame, status, noun and not pron, pron))
     return out
 
@@ -285,6 +289,18 @@ def _item_range_end(view: SentenceView, lo: int, hi: int) -> int:
     return hi
 
 
+_ATTRIBUTION = frozenset({"وفقا", "وفق", "بحسب", "حسب", "نقلا", "طبقا"})
+
+
+def _role_search_end(view: SentenceView, t: Trigger, nxt: int) -> int:
+    """Parties of a trigger are named before the next trigger and before an attribution ("، وفقا لـ ...")."""
+    for k in range(t.end, nxt):
+        tok = view.toks[k]
+        if tok.folded in _ATTRIBUTION or any(s in _ATTRIBUTION for s, _ in tok.variants[1:2]):
+            return k
+    return nxt
+
+
 def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives: bool = False) -> ActorMention | None:
     for a in view.party_actors:
         if lo <= a.start < hi and (adjectives or not a.is_adjective) and _role(view, a) in roles:
@@ -328,12 +344,12 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         a = next((x for x in view.party_actors if x.start == t.end and not x.is_adjective), None)
         if a is not None and _role(view, a) == "bare":
             after_agent = a
+    hi = _role_search_end(view, t, nxt)
     agent = _accused(view, t, lo) or _agent_before(view, t, lo)
     if agent is None and lo > 0 and view.toks[lo - 1].folded in _PRONOUN_CLAUSE:
         # "نفت الهند أنها زودت ...": the pronoun is the subject of the main clause
         agent = _agent_before(view, t, _clause_start(view, lo - 1))
     supplier = recipient = None
-    hi = nxt
     if t.frame == "supply":
         bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
                 and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
@@ -398,6 +414,9 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         dest = _first(view, t.end, hi, {"offer_dest", "dest"})
         supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
         recipient = dest.actor_id if dest else None
+    if (supplier is None and agent is None and after_agent is None and prev is not None and k > 0
+            and view.toks[t.start].folded.startswith("و") and t.frame in ("send", "supply")):
+        supplier, recipient = prev.supplier, recipient or prev.recipient  # "تزود طهران كراكاس ... وتنقل تقنية"
     if t.frame in ("send", "supply") and recipient is None and view.toks[t.end - 1].folded.endswith(("ها", "هم")):
         # "باعتها ..." / "زودتها ...": the pronoun is the recipient named just before
         before = [a for a in view.party_actors if a.end <= t.start and a.actor_id != supplier
