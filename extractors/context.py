@@ -11,7 +11,7 @@ from functools import cached_property
 
 from extractors.actors import ActorMention, actor_type, find_actors
 from extractors.dates import DateMention, find_dates
-from extractors.items import ItemMention, find_items
+from extractors.items import ItemMention, find_items, item_words_matcher
 from extractors.ner import NerMention
 from extractors.ner import enabled as ner_enabled
 from extractors.ner import mentions as ner_mentions
@@ -88,6 +88,11 @@ class SentenceView:
     @cached_property
     def quantities(self) -> list[Quantity]:
         return find_quantities(self.text)
+
+    @property
+    def items_cheap(self) -> bool:
+        """Whether looking for items is worth it here (some item word occurs)."""
+        return item_words_matcher().could_match(self.toks)
 
     @cached_property
     def items(self) -> list[ItemMention]:

@@ -50,7 +50,7 @@ def _blocked(view: SentenceView, c: EventCandidate) -> bool:
     lo, hi = max(0, c.start - 2), min(len(view.toks), c.end + 3)
     for m in _blockers().find(view.toks, lo, hi):
         word = view.toks[m.start].folded
-        if word in ("لم", "لن", "عدم", "دون") and m.start < c.start:
+        if word in ("لم", "لن", "عدم", "دون", "استمرار", "مواصله") and m.start < c.start:
             return True
         if not c.strong:
             return True
@@ -109,8 +109,11 @@ def _separated(view: SentenceView, a: int, b: int) -> bool:
 
 def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
     cands = []
+    item_tokens = {i for it in view.items for i in range(it.start, it.end)} if view.items_cheap else set()
     for m in _triggers().find(view.toks):
         etype, strong, requires = m.value
+        if m.start in item_tokens:
+            continue  # "طائرات تدريب": part of an item's name, not a training event
         if requires and not any(t.folded in requires or any(s in requires for s, _ in t.variants)
                                 for t in view.toks[m.end:m.end + 10]):
             continue

@@ -55,6 +55,10 @@ def _models() -> PhraseMatcher:
     return PhraseMatcher([(r["phrase"], (r["category"], r["model"])) for r in load_csv("item_models.csv")])
 
 
+def item_words_matcher() -> PhraseMatcher:
+    return _items()
+
+
 @lru_cache(maxsize=1)
 def model_countries() -> dict[str, str]:
     """Canonical model name -> ISO code of the state that makes it (a default supplier for passives)."""

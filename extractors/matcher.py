@@ -36,9 +36,11 @@ def _strip_article(word: str) -> str:
 class PhraseMatcher:
     """Map folded phrases to values; find non-overlapping longest matches in a token list."""
 
-    def __init__(self, entries: Iterable[tuple[str, Any]], *, allow_prefix: bool = True) -> None:
+    def __init__(self, entries: Iterable[tuple[str, Any]], *, allow_prefix: bool = True,
+                 prefixes: frozenset[str] | None = None) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], Any]]] = defaultdict(list)
         self.allow_prefix = allow_prefix
+        self.prefixes = prefixes  # when set, the only proclitics a first token may carry (verbs: و، ف)
         for phrase, value in entries:
             key = phrase_key(phrase)
             if not key:
@@ -66,7 +68,10 @@ class PhraseMatcher:
         best: Match | None = None
         keys = toks[i].keys if self.allow_prefix else toks[i].keys[:1]
         by_first = self._by_first
+        allowed = self.prefixes
         for key0, prefix in keys:
+            if allowed is not None and prefix not in allowed:
+                continue
             cands = by_first.get(key0)
             if not cands:
                 continue

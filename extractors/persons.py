@@ -19,7 +19,8 @@ from extractors.tokens import Token
 MAX_NAME_TOKENS = 3
 NOT_NAME_NOUNS = frozenset(fold_token(w) for w in (
     "صحيفة", "قناة", "وكالة", "موقع", "مجلة", "شبكة", "إذاعة", "تلفزيون", "منصة", "بيان", "تصريحات", "مقابلة",
-    "تقرير", "مصدر", "مصادر", "مسؤول", "مسؤولون", "وزارة", "حكومة"))
+    "تقرير", "مصدر", "مصادر", "مسؤول", "مسؤولون", "وزارة", "حكومة", "شركة", "الشركة"))
+_JOINERS_NEXT = frozenset(fold_token(w) for w in ("عبد", "أبو", "ابو", "بن", "ابن", "آل", "أم"))
 _NAME_JOINERS = frozenset({"عبد", "بن", "ابن", "ابو", "أبو", "دي", "دو", "فان", "فون", "ال"})
 
 
@@ -99,13 +100,20 @@ def scan_name(toks: list[Token], i: int, hi: int, actors_at: dict[int, ActorMent
         if m is not None and m.kind != "person":
             break
         j += 1
+        if toks[j - 1].folded in _JOINERS_NEXT and j < hi and not toks[j].is_punct:
+            j += 1  # "عبد الله", "أبو علي": the joiner takes the next word, article and all
+        elif j + 1 < hi and toks[j].text == "-" and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
+            j += 2  # "كوسينياك-كاميش": a hyphenated family name
     if j - i > MAX_NAME_TOKENS:
         j = i + MAX_NAME_TOKENS
     # a family name with the article (خالد الأمين، بشار الأسد) closes a name before punctuation or a clause word
-    if i < j < hi and j - i < MAX_NAME_TOKENS and toks[j].folded.startswith("ال") and j not in actors_at \
+    fam = actors_at.get(j)
+    if i < j < hi and j - i < MAX_NAME_TOKENS and toks[j].folded.startswith("ال") \
+            and (fam is None or fam.kind in ("demonym_m", "name") and fam.end == j + 1 and j - i >= 2) \
             and j not in heads and toks[j].folded not in _roles().continuers:
         after = toks[j + 1] if j + 1 < hi else None
-        if after is None or after.is_punct or after.folded in _roles().stoppers or after.folded in _roles().verbs:
+        if (after is None or after.is_punct or after.folded in _roles().stoppers or after.folded in _roles().verbs
+                or (after.folded.startswith("ل") and len(after.folded) <= 2)):
             j += 1
     return j
 

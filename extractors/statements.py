@@ -46,7 +46,10 @@ def _lex() -> _Lex:
     verbs = [(r["form"], (r["lemma"], r["kind"], r["content"])) for r in load_csv("reporting_verbs.csv")]
     excl = [(r["phrase"], True) for r in load_csv("reporting_exclusions.csv")]
     roles = load_yaml("roles.yaml")
-    return _Lex(PhraseMatcher(verbs), PhraseMatcher(excl), frozenset(fold_token(x) for x in roles["back_references"]))
+    # verbs take the conjunctions و/ف only: "التابع لـ" is not "تابع", "القائل" is not "قال"
+    verb_prefixes = frozenset({"", "و", "ف"})
+    return _Lex(PhraseMatcher(verbs, prefixes=verb_prefixes), PhraseMatcher(excl),
+                frozenset(fold_token(x) for x in roles["back_references"]))
 
 
 @dataclass
@@ -313,7 +316,10 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
     speaker = None
     participle = toks[m.start].folded.startswith("م") and toks[m.start].folded.endswith(("ا", "ه"))
-    if participle and state.last is not None:
+    svo = _aux_subject(view, m.start, state)
+    if svo is not None:
+        speaker = svo  # "وكان الرئيس ... إلهام علييف قد وصف ...": subject, auxiliary, verb
+    elif participle and state.last is not None:
         speaker = state.last  # "..., مؤكدا أن ...": the same speaker goes on
     elif sp_end > skip and not pronoun_subject:
         speaker = _speaker_from_span(view, skip, sp_end, state)
@@ -351,6 +357,30 @@ def _trim_to_np(view: SentenceView, a: int, b: int) -> int:
     """End of the subject noun phrase at a, including a trailing circumstantial phrase ("، الجمعة،")."""
     end = _np_end(view, a, b)
     return end
+
+
+_AUXILIARIES = frozenset({"قد", "كان", "كانت", "وكان", "وكانت", "قدر"})
+
+
+def _aux_subject(view: SentenceView, verb_at: int, state: StatementState) -> Speaker | None:
+    """A person named before the verb with only auxiliaries between (وكان X قد أكد)."""
+    k = verb_at - 1
+    n_aux = 0
+    while k >= 0 and view.toks[k].folded in _AUXILIARIES:
+        k -= 1
+        n_aux += 1
+    if n_aux == 0 or k < 0:
+        return None
+    person = next((p for p in view.persons if p.end == k + 1 and p.name), None)
+    if person is not None:
+        return _speaker_from_span(view, person.start, person.end, state)
+    actor = next((a for a in view.actors if a.end == k + 1 and not a.is_adjective), None)
+    if actor is not None:
+        resolved = state.register.resolve(view.span(actor.start, actor.end))
+        if resolved[1] or resolved[2] or actor.kind == "person":
+            return _speaker_from_span(view, actor.start, actor.end, state)
+        return _speaker_from_span(view, actor.start, actor.end, state)
+    return None
 
 
 def _speaker_before(view: SentenceView, verb_at: int, state: StatementState) -> Speaker | None:
