@@ -30,7 +30,10 @@ _DATE_LINE_NOISE_RE = re.compile(
     r"|[\s\-–|,،.:()+/]"
 )
 _MAX_LABEL_LINE = 120
-_GAP_RE = re.compile(rf"(?:{S0}(?:في|يوم|{alternation(list(WEEKDAYS))})(?!\w)|[\s:：\-–|,،])*")
+_GAP_RE = re.compile(
+    rf"(?:{S0}(?:في|يوم|الساعه|{alternation(list(WEEKDAYS))})(?!\w)|\d{{1,2}}:\d{{2}}(?::\d{{2}})?|(?<!\w)(?:ص|م|(?i:am|pm))(?!\w)"
+    rf"|[\s:：\-–|,،])*"
+)  # between a label and its date: weekday, في/يوم, a time of day ("نُشر: 11:05-11 أبريل 2022"), punctuation
 
 _URL_PATTERNS = (
     re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?=/|$|[^\d])"),
@@ -55,15 +58,24 @@ def parse_iso_date(value: str | None) -> date | None:
 
 
 def _first_day_date(text: str) -> date | None:
-    for mention in find_dates(text, None):
+    for mention in find_dates(_blank_times(text), None):
         if mention.kind == "absolute" and mention.granularity == "day" and mention.value is not None:
             return mention.value
     return None
 
 
+_TIME_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
+def _blank_times(line: str) -> str:
+    """Times of day blanked out (same length): "11:05-11 أبريل" must not read as the 5th-11th."""
+    return _TIME_RE.sub(lambda m: " " * len(m.group()), line)
+
+
 def _date_after_label(line: str, label_end: int) -> date | None:
     """The absolute day date that directly follows a label ending at folded offset ``label_end`` (only a
     weekday, يوم, في or punctuation may sit between): "نشرت روسيا ... في 12 يوليو" is a sentence, not a label."""
+    line = _blank_times(line)
     for mention in find_dates(line, None):
         if mention.kind != "absolute" or mention.granularity != "day" or mention.value is None:
             continue
@@ -74,6 +86,7 @@ def _date_after_label(line: str, label_end: int) -> date | None:
 
 def _is_date_only(line: str) -> bool:
     """The line holds one absolute day date and nothing else but times/weekdays/punctuation."""
+    line = _blank_times(line)
     mentions = find_dates(line, None)
     if not mentions or mentions[0].granularity != "day" or mentions[0].kind != "absolute":
         return False

@@ -98,3 +98,10 @@ def test_text_beats_url_and_nothing_means_none() -> None:
 ])
 def test_is_date_line(line: str, expected: bool) -> None:
     assert is_date_line(line) is expected
+
+
+def test_time_of_day_next_to_the_date_is_not_a_day() -> None:
+    from extractors.pubdate import date_from_line
+
+    assert date_from_line("نُشر: 11:05-11 أبريل 2022 م ـ 10 رمضان 1443 هـ") == date(2022, 4, 11)
+    assert date_from_line("12:30 - 3 مارس 2024") == date(2024, 3, 3)
