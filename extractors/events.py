@@ -147,6 +147,13 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
                 (best.date.value is None) == (d.value is None) and distance(best) < _date_distance(view, best)):
             best.date = d
 
+    # a diplomatic occasion is one date: a visit dated in the sentence dates the meeting held during it
+    occasion = {"meeting", "visit", "phone_call", "agreement"}
+    dated = [c.date for c in cands if c.event_type in occasion and c.date is not None and c.date.kind != "vague"]
+    if len({d.start for d in dated}) == 1:
+        for c in cands:
+            if c.event_type in occasion and c.date is None and c.strong:
+                c.date = dated[0]
     out: dict[str, EventCandidate] = {}
     for c in cands:
         dated = c.date is not None and (c.date.kind != "vague" or c.event_type in _NEED_DATE)

@@ -95,21 +95,25 @@ def scan_name(toks: list[Token], i: int, hi: int, actors_at: dict[int, ActorMent
     """End index of a name starting at i (== i when there is none)."""
     heads = role_heads(toks) if heads is None else heads
     j = i
-    while j < hi and j - i < MAX_NAME_TOKENS + 1 and is_name_token(toks[j]) and j not in heads:
+    extra = 0  # tokens that do not count as words (hyphens, the word after a joiner)
+    while j < hi and j - i - extra < MAX_NAME_TOKENS + 1 and is_name_token(toks[j]) and j not in heads:
         m = actors_at.get(j)
         if m is not None and m.kind != "person":
             break
         j += 1
         if toks[j - 1].folded in _JOINERS_NEXT and j < hi and not toks[j].is_punct:
             j += 1  # "عبد الله", "أبو علي": the joiner takes the next word, article and all
+            extra += 1
         elif j + 1 < hi and toks[j].text == "-" and toks[j].start == toks[j - 1].end and toks[j + 1].start == toks[j].end:
             j += 2  # "كوسينياك-كاميش": a hyphenated family name
-    if j - i > MAX_NAME_TOKENS:
-        j = i + MAX_NAME_TOKENS
+            extra += 2
+    if j - i - extra > MAX_NAME_TOKENS:
+        j = i + MAX_NAME_TOKENS + extra
     # a family name with the article (خالد الأمين، بشار الأسد) closes a name before punctuation or a clause word
     fam = actors_at.get(j)
     if i < j < hi and j - i < MAX_NAME_TOKENS and toks[j].folded.startswith("ال") \
-            and (fam is None or fam.kind in ("demonym_m", "name") and fam.end == j + 1 and j - i >= 2) \
+            and (fam is None or fam.kind not in ("capital", "seat", "formal_name") and fam.end == j + 1
+                 and j - i >= 2) \
             and j not in heads and toks[j].folded not in _roles().continuers:
         after = toks[j + 1] if j + 1 < hi else None
         if (after is None or after.is_punct or after.folded in _roles().stoppers or after.folded in _roles().verbs
@@ -152,8 +156,13 @@ def find_persons(toks: list[Token], text: str, actors: list[ActorMention]) -> li
                     role_actor = m.actor_id
                 j = m.end
             elif f in _roles().continuers or (f.startswith("ال") and f not in _roles().stoppers) or (
-                    f.startswith(("بال", "لل")) and j > start + h):
-                j += 1
+                    f.startswith(("بال", "لل")) and j > start + h) or (
+                    j > start + h - 1 and any(p.startswith("ل") and st in NOT_NAME_NOUNS for st, p in tok.variants[1:])):
+                j += 1  # "الرئيس التنفيذي لشركة ..."
+                if j < n and toks[j].text in ("\"", "«", "“"):
+                    close = next((x for x in range(j + 1, min(n, j + 6)) if toks[x].text in ("\"", "»", "”")), None)
+                    if close is not None:
+                        j = close + 1  # a quoted organisation name inside the role
             else:
                 break
         role_end = j

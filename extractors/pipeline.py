@@ -51,6 +51,7 @@ def extract_article(
     state = StatementState()
     flow: dict = {}
     article_flows: dict = {}
+    article_by_supplier: dict = {}
     last_paragraph, last_segment = -1, "main"
     headline_sentences: set[int] = set()
     events = []
@@ -61,7 +62,7 @@ def extract_article(
         sentence = view.sentence
         view.context_ids, view.group_id = strong, group_id
         if sentence.paragraph != last_paragraph:
-            flow = {"article": article_flows}
+            flow = {"article": article_flows, "article_by_supplier": article_by_supplier}
             last_paragraph = sentence.paragraph
         if sentence.segment != last_segment:
             state.last = None

@@ -338,7 +338,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             # a teaser is a headline and at most one paragraph; a block that has grown longer is a whole
             # other article and only a paragraph clearly about the main story ends it
             short_block = block_paragraphs <= 1 and starts_with_continuation(line)
-            if not only_block and (len(only_main) >= 2 or (short_block and only_main)):
+            if kind == "body" and not only_block and (len(only_main) >= 2 or (short_block and only_main)):
                 mode = "main"
             else:
                 block_keys |= p_keys

@@ -199,6 +199,9 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
                                   or view.toks[j].folded.startswith(("م",))):
                 k2 = j - 1 if view.toks[j - 1].text in ("،", ",") else j
                 return k2
+            if m is not None and j >= 2 and view.toks[j - 2].text in ("،", ",") and \
+                    view.toks[j - 1].folded in ("اذ", "حيث", "بينما", "فيما", "كما", "ثم"):
+                return j - 2  # "...، إذ قالت المتحدثة ...": a new statement starts
             if t.text in ("،", ",") and j + 1 < n and view.toks[j + 1].folded in ("لكن", "لكنه", "لكنها", "بينما", "فيما"):
                 return j
         j += 1
@@ -247,6 +250,8 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             continue
         if view.sentence.is_headline and m.start > 0 and toks[m.start - 1].text == ":":
             continue
+        if lemma == "تابع" and m.end < len(toks) and toks[m.end].folded.startswith("ل"):
+            continue  # "تابع لوزارة الدفاع": affiliated to, not "went on to say"
         if m.start > 0 and toks[m.start - 1].folded in _PRONOUN_MARKERS and not toks[m.start].folded.startswith("و"):
             continue  # "قال بوتين إنه رأى ...": the verb is inside another statement's content
         row = _statement_at(view, m, verbs, article_id, state, first_in_sentence=not rows)

@@ -125,10 +125,15 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
     return out
 
 
+_PLACE_NOUNS = frozenset({"العاصمه", "عاصمه", "مدينه", "المدينه", "ميناء", "مطار", "قاعده", "جزيره", "اقليم", "منطقه"})
+
+
 def _preceding_word(view: SentenceView, a: ActorMention) -> str:
     k = a.start - 1
     while k >= 0 and view.toks[k].text in ("(", "«", "\"", "“"):
         k -= 1
+    if k >= 1 and view.toks[k].folded in _PLACE_NOUNS:
+        k -= 1  # "إلى العاصمة باماكو"
     return view.toks[k].folded if k >= 0 else ""
 
 
@@ -301,6 +306,11 @@ def _role_search_end(view: SentenceView, t: Trigger, nxt: int) -> int:
     return nxt
 
 
+def _first_word(view: SentenceView, k: int) -> int:
+    """k itself when the quotation opening at k has words of the same clause before it."""
+    return k if k > 0 and not view.is_boundary(k - 1) else -1
+
+
 def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives: bool = False) -> ActorMention | None:
     for a in view.party_actors:
         if lo <= a.start < hi and (adjectives or not a.is_adjective) and _role(view, a) in roles:
@@ -346,6 +356,9 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
             after_agent = a
     hi = _role_search_end(view, t, nxt)
     agent = _accused(view, t, lo) or _agent_before(view, t, lo)
+    if agent is None and lo > 0 and view.toks[lo - 1].text in ("\"", "«", "“") and lo - 1 == _first_word(view, lo - 1):
+        agent = _agent_before(view, t, _clause_start(view, lo - 1))  # 'أن الشركة التركية "ستنقل ...'
+
     if agent is None and lo > 0 and view.toks[lo - 1].folded in _PRONOUN_CLAUSE:
         # "نفت الهند أنها زودت ...": the pronoun is the subject of the main clause
         agent = _agent_before(view, t, _clause_start(view, lo - 1))
@@ -417,6 +430,8 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
     if (supplier is None and agent is None and after_agent is None and prev is not None and k > 0
             and view.toks[t.start].folded.startswith("و") and t.frame in ("send", "supply")):
         supplier, recipient = prev.supplier, recipient or prev.recipient  # "تزود طهران كراكاس ... وتنقل تقنية"
+        if not _has_cue(view, t, t.start - 1):
+            status = prev.status
     if t.frame in ("send", "supply") and recipient is None and view.toks[t.end - 1].folded.endswith(("ها", "هم")):
         # "باعتها ..." / "زودتها ...": the pronoun is the recipient named just before
         before = [a for a in view.party_actors if a.end <= t.start and a.actor_id != supplier
@@ -463,6 +478,8 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                 rec = recipient
                 if rec is None and sup is not None and prev_flow.get("supplier") == sup and flow.frame != "include":
                     rec = prev_flow.get("recipient")
+                if rec is None and sup is not None and flow.frame != "include":
+                    rec = prev_flow.get("article_by_supplier", {}).get(sup)
                 if sup is None and rec is not None and prev_flow.get("recipient") == rec:
                     sup = prev_flow.get("supplier")
                 if sup is None and rec is not None:
@@ -491,6 +508,7 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                 prev_flow.update(supplier=sup, recipient=rec)
                 if "article" in prev_flow:
                     prev_flow["article"][rec] = sup
+                    prev_flow["article_by_supplier"][sup] = rec
         prev = flow
     return list(rows.values())
 
