@@ -342,7 +342,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
                 mode = "main"
             else:
                 block_keys |= p_keys
-                block_paragraphs += 1
+                block_paragraphs += kind == "body"
                 paragraphs.append(Paragraph(len(paragraphs), line, off, off + len(line), kind, "related"))
                 i += 1
                 continue

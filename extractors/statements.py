@@ -378,6 +378,8 @@ def _aux_subject(view: SentenceView, verb_at: int, state: StatementState) -> Spe
         return None
     person = next((p for p in view.persons if p.end == k + 1 and p.name), None)
     if person is not None:
+        if person.start > 0 and view.toks[person.start - 1].folded in _ORG_OF_PERSON:
+            return _speaker_from_span(view, person.start - 1, person.end, state)  # "إدارة بايدن"
         return _speaker_from_span(view, person.start, person.end, state)
     actor = next((a for a in view.actors if a.end == k + 1 and not a.is_adjective), None)
     if actor is not None:

@@ -159,6 +159,8 @@ def _role(view: SentenceView, a: ActorMention) -> str:
         return "partner"
     if prev in lx.blocking or prev in ("قبل",) and view.toks[a.start - 2].folded == "من":
         return "blocked" if prev != "قبل" else "source"
+    if a.prefix.startswith("و") and any(view.toks[k].folded == "بين" for k in range(max(0, a.start - 5), a.start)):
+        return "blocked"  # "بين كوريا الشمالية وروسيا": both sides of a relation, neither a party to a transfer
     return "bare"
 
 
