@@ -50,6 +50,14 @@ def test_sample_inbox_meets_floors(tmp_path: Path) -> None:
     assert result["published_date_accuracy"] == 1.0
 
 
+def test_heldout_pages_meet_floors(tmp_path: Path) -> None:
+    """Eight pages in other outlets' layouts (tests/fixtures/heldout), annotated independently."""
+    held = ROOT / "tests" / "fixtures" / "heldout"
+    warehouse = _warehouse_for(held / "inbox", tmp_path)
+    result = evaluate(warehouse, held / "gold")
+    _assert_floors(result, macro=0.88, each=0.85, dates=0.9, speaker=0.9)
+
+
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared (seed articles and gold) is not present")
 def test_seed_articles_meet_contract_floors(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
