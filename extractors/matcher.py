@@ -46,7 +46,7 @@ class PhraseMatcher:
             if not key:
                 continue
             first = _strip_article(key[0])
-            self._by_first[first].append((key, value))
+            self._by_first[first].append((key, value, tuple(_strip_article(k) for k in key)))
         for lst in self._by_first.values():
             lst.sort(key=lambda kv: -len(kv[0]))
         self._firsts = frozenset(self._by_first)
@@ -75,13 +75,20 @@ class PhraseMatcher:
             cands = by_first.get(key0)
             if not cands:
                 continue
-            for key, value in cands:
+            ntoks = len(toks)
+            for key, value, stripped in cands:
                 n = len(key)
                 if best is not None and n <= best.end - best.start:
                     break
-                if i + n > len(toks):
+                if i + n > ntoks:
                     continue
-                if all(_tail_ok(toks[i + k], key[k]) for k in range(1, n)):
+                ok = True
+                for k in range(1, n):
+                    tok = toks[i + k]
+                    if tok.folded != key[k] and stripped[k] not in tok.tailset:
+                        ok = False
+                        break
+                if ok:
                     if prefix.endswith("ال") and key[0].startswith("ال"):
                         prefix = prefix[:-2]
                     best = Match(i, i + n, value, prefix, key)
@@ -106,13 +113,3 @@ class PhraseMatcher:
                 out.append(m)
                 covered = m.end
         return out
-
-
-def _tail_ok(tok: Token, want: str) -> bool:
-    if tok.folded == want:
-        return True
-    w = _strip_article(want)
-    for key, prefix in tok.keys:
-        if key == w and prefix in ("", "ال", "و", "وال"):
-            return True
-    return False

@@ -12,14 +12,18 @@ from extractors.events import deduplicate_events, extract_events
 from extractors.pubdate import find_publication_date
 from extractors.reading import Sidecar, content_article_id
 from extractors.schemas import ArticleExtraction, ArticleRow
-from extractors.segments import segment_document
+from extractors.segments import segment_document, split_sentences
 from extractors.statements import StatementState, extract_statements
 from extractors.tokens import sentence_tokens
 from extractors.transfers import extract_transfers
 
 
 def _keys_of(line: str) -> set[str]:
-    return actor_keys(sentence_tokens(line))
+    """Topic keys of a line, computed sentence by sentence so extraction reuses the same token lists."""
+    keys: set[str] = set()
+    for a, b in split_sentences(line):
+        keys |= actor_keys(sentence_tokens(line[a:b].strip()))
+    return keys
 
 
 def extract_article(

@@ -27,6 +27,7 @@ from extractors.pubdate import is_date_line
 from extractors.textnorm import fold, fold_token
 
 _TICKER = "عاجل"
+_HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
 _HEADLINE_MAX_WORDS = 22
@@ -130,7 +131,7 @@ def starts_with_continuation(line: str) -> bool:
     return first.startswith("ف") and len(first) >= 5 and first[1:2] in "اأإيتن"
 
 
-def _split_sentences(text: str) -> list[tuple[int, int]]:
+def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans; a full stop inside an open quotation does not end the sentence (up to 600 chars)."""
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -240,7 +241,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             dropped.append(line)
             skip_name_line = folded in lex.editor
             continue
-        if is_date_line(line):
+        if (len(line) < 40 or _HAS_DIGIT.search(line)) and is_date_line(line):
             dropped.append(line)
             continue
         if folded in seen and n_words <= _HEADLINE_MAX_WORDS:
@@ -354,7 +355,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
         paragraphs[0].kind = "body"  # a one-paragraph text has no title line: it is all body
     n = 0
     for p in paragraphs:
-        spans = [(0, len(p.text))] if p.kind != "body" else _split_sentences(p.text)
+        spans = [(0, len(p.text))] if p.kind != "body" else split_sentences(p.text)
         for a, b in spans:
             p.sentences.append(Sentence(n, p.text[a:b].strip(), p.start + a, p.start + b, p.index, p.segment,
                                         p.kind != "body"))

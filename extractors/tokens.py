@@ -29,6 +29,7 @@ class Token:
     variants: tuple[tuple[str, str], ...]  # (stem, stripped prefix), exact form first
     keys: tuple[tuple[str, str], ...]  # variants with a leading article removed: the lexicon lookup keys
     keyset: frozenset[str]  # the keys alone, for a fast "could any lexicon entry start here" test
+    tailset: frozenset[str]  # keys a later word of a phrase may match (bare, or with ال / و / وال)
 
     @property
     def is_punct(self) -> bool:
@@ -67,10 +68,11 @@ def keys_of(folded: str) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=200_000)
-def _analyse(raw: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], frozenset[str]]:
+def _analyse(raw: str) -> tuple:
     folded = fold_token(raw)
     keys = keys_of(folded)
-    return folded, variants_of(folded), keys, frozenset(k for k, _ in keys)
+    tails = frozenset(k for k, p in keys if p in ("", "ال", "و", "وال"))
+    return folded, variants_of(folded), keys, frozenset(k for k, _ in keys), tails
 
 
 class TokenList(list):
@@ -105,6 +107,6 @@ def tokens_of(text: str, base: int = 0) -> TokenList:
     out = TokenList()
     for m in WORD_RE.finditer(text):
         raw = m.group()
-        folded, variants, keys, keyset = _analyse(raw)
-        out.append(Token(raw, folded, base + m.start(), base + m.end(), variants, keys, keyset))
+        folded, variants, keys, keyset, tails = _analyse(raw)
+        out.append(Token(raw, folded, base + m.start(), base + m.end(), variants, keys, keyset, tails))
     return out
