@@ -1,16 +1,19 @@
 """Split a scraped page into paragraphs and sentences, and label each main or related.
 
 Rules (contract section 2), in order:
-- masthead/editor lines, share-button words, publication-date lines and verbatim repeats of an earlier
-  line (captions are often printed twice) are dropped from the text that is analysed;
+- masthead/editor lines, share-button words, navigation crumbs and tags (lines of three words or fewer),
+  publication-date lines and verbatim repeats of an earlier line (captions are often printed twice) are
+  dropped from the text that is analysed; a "المصدر:" line before the body starts is a page header;
 - the first kept line is the title; lines before the first body paragraph are title/captions (main);
-- a line starting with an "اقرأ أيضا"-style marker, or any text after a tail line ("المصدر:",
-  "كلمات دلالية"), is related;
+- "عاجل.." lines are breaking-news tickers of other stories (related);
+- an "اقرأ أيضا"-style marker opens a block of teasers of other articles (related); text after a tail line
+  ("المصدر:", "كلمات دلالية") once the body has started is related to the end;
 - inside the body, a run of headline-like lines (short, no closing full stop) followed by a paragraph that
   does not continue the text (no و/كما/ثم... connective) and talks about other actors than the article so
-  far opens a related block (a teaser of another article). The block runs on until a paragraph clearly
-  returns to the main story: it shares at least two actors/persons only the main story had and none that
-  only the teaser had.
+  far (or, with no actors at all, shares few content words with it) opens a related block (a teaser);
+- a related block ends at a body paragraph that returns to the main story: one that shares at least two
+  actors/persons only the main story had and none that only the teaser had, or, while the block is still a
+  headline plus at most one paragraph, a continuation that shares one.
 """
 
 from __future__ import annotations
