@@ -17,7 +17,7 @@ ADJECTIVE_KINDS = frozenset({"demonym_m", "demonym_f"})
 # actors whose mention means "the West" as a bloc only in the plural/adjective sense are handled by data.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ActorMention:
     start: int  # token index
     end: int

@@ -20,7 +20,7 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
     return tuple(fold_token(t) for t in tokenize(phrase))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
     start: int  # token index, inclusive
     end: int  # token index, exclusive
@@ -53,9 +53,8 @@ class PhraseMatcher:
 
     def could_match(self, toks: list[Token]) -> bool:
         """Cheap test: does any token start an entry?"""
-        index = getattr(toks, "index", None)
-        if index is not None:
-            return not self._firsts.isdisjoint(index)
+        if hasattr(toks, "all_keys"):
+            return not self._firsts.isdisjoint(toks.all_keys)
         firsts = self._firsts
         return any(not firsts.isdisjoint(t.keyset) for t in toks)
 
@@ -100,7 +99,7 @@ class PhraseMatcher:
         out: list[Match] = []
         index = getattr(toks, "index", None)
         if index is not None:
-            positions = sorted({i for key in self._firsts.intersection(index) for i in index[key] if lo <= i < hi})
+            positions = sorted({i for key in self._firsts & toks.all_keys for i in index[key] if lo <= i < hi})
         else:
             firsts = self._firsts
             positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]

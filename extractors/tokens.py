@@ -20,7 +20,7 @@ QUOTES_OPEN = set("\"«“‘'")
 QUOTES_CLOSE = set("\"»”’'")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: frozen dataclasses pay object.__setattr__ per field
 class Token:
     text: str
     folded: str
@@ -80,6 +80,7 @@ class TokenList(list):
     lexicon matcher visits only the positions where one of its entries can start."""
 
     _index: dict[str, list[int]] | None = None
+    _keys: frozenset[str] | None = None
     actors_cache: list | None = None  # find_actors over the whole list, computed once
 
     @property
@@ -91,6 +92,12 @@ class TokenList(list):
                     index.setdefault(key, []).append(i)
             self._index = index
         return self._index
+
+    @property
+    def all_keys(self) -> frozenset[str]:
+        if self._keys is None:
+            self._keys = frozenset(self.index)
+        return self._keys
 
 
 @lru_cache(maxsize=256)
