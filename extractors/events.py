@@ -50,7 +50,8 @@ def _blocked(view: SentenceView, c: EventCandidate) -> bool:
     lo, hi = max(0, c.start - 2), min(len(view.toks), c.end + 3)
     for m in _blockers().find(view.toks, lo, hi):
         word = view.toks[m.start].folded
-        if word in ("لم", "لن", "عدم", "دون", "استمرار", "مواصله") and m.start < c.start:
+        if word in ("لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها") \
+                and m.start < c.start:
             return True
         if not c.strong:
             return True

@@ -86,6 +86,10 @@ def _lex() -> _Lex:
         folded = fold_token(form)
         if " " not in form and folded.startswith(_IMPERFECT) and r["frame"] not in ("include", "coop"):
             entries.append(("س" + form, (r["lemma"], r["frame"], "planned", False)))
+        if " " not in form and folded.startswith(_IMPERFECT) and r["frame"] not in ("include", "coop"):
+            for ending in ("ان", "ون"):  # dual and plural: "ستنقلان"، "يزودون"
+                entries.append((form + ending, (r["lemma"], r["frame"], r["status"], False)))
+                entries.append(("س" + form + ending, (r["lemma"], r["frame"], "planned", False)))
         if " " not in form and r["frame"] in ("receive", "supply", "send") and not folded.endswith(("ها", "ه", "هم")):
             for suffix in ("ها", "هم"):
                 entries.append((form + suffix, (r["lemma"], r["frame"], r["status"], False)))
@@ -361,7 +365,8 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
     if agent is None and lo > 0 and view.toks[lo - 1].text in ("\"", "«", "“") and lo - 1 == _first_word(view, lo - 1):
         agent = _agent_before(view, t, _clause_start(view, lo - 1))  # 'أن الشركة التركية "ستنقل ...'
 
-    if agent is None and lo > 0 and view.toks[lo - 1].folded in _PRONOUN_CLAUSE:
+    if agent is None and lo > 0 and (view.toks[lo - 1].folded in _PRONOUN_CLAUSE or (
+            view.toks[lo - 1].folded == "ان" and lo < len(view.toks) and view.toks[lo].folded in ("تكون", "يكون"))):
         # "نفت الهند أنها زودت ...": the pronoun is the subject of the main clause
         agent = _agent_before(view, t, _clause_start(view, lo - 1))
     supplier = recipient = None
