@@ -128,9 +128,8 @@ def starts_with_continuation(line: str) -> bool:
     if any(folded == c or folded.startswith(c + " ") for c in lex.continuations):
         return True
     first = folded.split(" ", 1)[0] if folded else ""
-    if first.startswith("و") and len(first) >= 4 and first not in lex.waw_words:
-        rest = first[1:]
-        return rest not in lex.waw_words or first[1:2] == "و"
+    if first.startswith("و") and len(first) >= 3 and first not in lex.waw_words:
+        return True  # "ووقعت" is و + وقعت; "وقعت" (a verb whose root starts with و) is listed in waw_words
     return first.startswith("ف") and len(first) >= 5 and first[1:2] in "اأإيتن"
 
 
@@ -341,8 +340,13 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             only_block = p_keys & (block_keys - main_keys)
             # a teaser is a headline and at most one paragraph; a block that has grown longer is a whole
             # other article and only a paragraph clearly about the main story ends it
-            short_block = block_paragraphs <= 1 and starts_with_continuation(line)
-            if kind == "body" and not only_block and (len(only_main) >= 2 or (short_block and only_main)):
+            continues = starts_with_continuation(line)
+            short_block = block_paragraphs <= 1 and continues
+            # after teaser headlines with no paragraph of their own, a paragraph that continues ("وبحسب ...")
+            # is the main story resuming unless it talks about the teasers' actors
+            headlines_only = block_paragraphs == 0 and continues
+            if kind == "body" and not only_block and (
+                    len(only_main) >= 2 or (short_block and only_main) or headlines_only):
                 mode = "main"
             else:
                 block_keys |= p_keys

@@ -121,6 +121,8 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         pron = frame == "receive" and last.endswith(("ها", "هم")) and last not in ("حيازه",)
         if frame == "coop" and out:
             continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
+        if view.toks[m.start].folded in ("صفقه",) and not any(it.start in (m.end, m.end + 1) for it in view.items):
+            continue  # "صفقة مسيرات" names what is sold; "الصفقة" alone is just the deal
         if noun and m.start > 0 and any(it.end == m.start for it in view.items):
             continue  # "مروحيات نقل", "طائرات شحن": the noun describes the item, nothing moves
         if (lemma == "استخدم" and view.toks[m.start].folded.startswith("ل") and out):
@@ -228,6 +230,11 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
             best_pos, status = m.start, m.value
     if status == "-":
         return None
+    # "..., وهو ما تنفيه أبوظبي": a denial of the whole claim after it
+    if any(view.toks[k].folded == "ما" and k + 1 < len(view.toks)
+           and view.toks[k + 1].folded in ("تنفيه", "ينفيه", "نفته", "نفاه", "تنفيانه", "نفياه")
+           for k in range(t.end, len(view.toks) - 1)):
+        return "denied"
     # a denial anywhere before the trigger in the sentence covers it: "نفت ... صحة تقارير تفيد بأن بكين زودت"
     if status != "denied" and any(m.value == "denied" for m in _lex().cues.find(view.toks, _quote_lo(view, t.start), t.start)):
         return "denied"
