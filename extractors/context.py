@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from extractors.actors import ActorMention, actor_type, find_actors
+from extractors.actors import ActorMention, actor_parent, actor_type, find_actors
 from extractors.dates import DateMention, find_dates
 from extractors.items import ItemMention, find_items, item_words_matcher
 from extractors.ner import NerMention
@@ -50,8 +50,17 @@ class SentenceView:
     def party_actors(self) -> list[ActorMention]:
         """Actors that can be a party (supplier, recipient, event actor): no media, no persons; ambiguous aliases
         only when the article names the same actor unambiguously; group anaphora resolved."""
-        out = [a for a in self.actors if a.kind != "person" and actor_type(a.actor_id) != "media"
-               and (not a.is_weak or a.actor_id in self.context_ids)]
+        out = []
+        for a in self.actors:
+            kind = actor_type(a.actor_id)
+            if a.kind == "person" or kind == "media" or (a.is_weak and a.actor_id not in self.context_ids):
+                continue
+            if kind == "company":  # a state-owned maker acts for its state; a private one is not a party
+                parent = actor_parent(a.actor_id)
+                if not parent:
+                    continue
+                a = ActorMention(a.start, a.end, parent, a.kind, a.prefix, a.person, a.organ)
+            out.append(a)
         if self.group_id is not None:
             taken = {i for a in out for i in range(a.start, a.end)}
             for i, tok in enumerate(self.toks):

@@ -15,7 +15,7 @@ Status comes from the trigger's tense, then from cues before it (قد، تدرس
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from extractors.actors import ActorMention
@@ -234,7 +234,7 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
     if any(view.toks[k].folded == "ما" and k + 1 < len(view.toks)
            and view.toks[k + 1].folded in ("تنفيه", "ينفيه", "نفته", "نفاه", "تنفيانه", "نفياه")
            for k in range(t.end, len(view.toks) - 1)):
-        return "denied"
+        return status + "+denied"  # the claim stands as reported, and its denial is recorded too
     # a denial anywhere before the trigger in the sentence covers it: "نفت ... صحة تقارير تفيد بأن بكين زودت"
     if status != "denied" and any(m.value == "denied" for m in _lex().cues.find(view.toks, _quote_lo(view, t.start), t.start)):
         return "denied"
@@ -500,7 +500,8 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                     sup = prev_flow.get("article", {}).get(rec)  # the article's supplier of this recipient
                 if not sup or not rec or sup == rec:
                     continue
-                status = it.cue_status or flow.status
+                statuses = (it.cue_status or flow.status).split("+")
+                status = statuses[0]
                 if is_reversed:
                     tense_present = view.toks[flow.trigger.start].folded.startswith(_IMPERFECT)
                     status = it.cue_status or ("ongoing" if tense_present else "delivered")
@@ -519,6 +520,10 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                 )
                 if key not in rows or (rows[key].quantity_min is None and row.quantity_min is not None):
                     rows[key] = row
+                for extra in statuses[1:]:
+                    ekey = (sup, rec, it.category, extra)
+                    if ekey not in rows:
+                        rows[ekey] = replace(row, status=extra, row_id=_row_id(article_id, view.sentence.index, *ekey))
                 prev_flow.update(supplier=sup, recipient=rec)
                 if "article" in prev_flow:
                     prev_flow["article"][rec] = sup
