@@ -115,6 +115,8 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         etype, strong, requires = m.value
         if m.start in item_tokens:
             continue  # "طائرات تدريب": part of an item's name, not a training event
+        if etype == "visit" and any(it.start in range(m.end, m.end + 3) for it in view.items):
+            continue  # "وصلت أربع طائرات": materiel arriving is not a visit
         if requires and not any(t.folded in requires or any(s in requires for s, _ in t.variants)
                                 for t in view.toks[m.end:m.end + 10]):
             continue
