@@ -95,11 +95,21 @@ class PhraseMatcher:
         return best
 
     def find(self, toks: list[Token], lo: int = 0, hi: int | None = None) -> list[Match]:
-        hi = len(toks) if hi is None else hi
+        n = len(toks)
+        hi = n if hi is None else hi
         out: list[Match] = []
-        index = getattr(toks, "index", None)
-        if index is not None:
-            positions = sorted({i for key in self._firsts & toks.all_keys for i in index[key] if lo <= i < hi})
+        all_keys = getattr(toks, "all_keys", None)
+        if all_keys is not None:
+            common = self._firsts & all_keys
+            if not common:
+                return out
+            index = toks.index
+            if len(common) == 1:
+                positions = index[next(iter(common))]
+            else:
+                positions = sorted({i for key in common for i in index[key]})
+            if lo > 0 or hi < n:
+                positions = [i for i in positions if lo <= i < hi]
         else:
             firsts = self._firsts
             positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]

@@ -95,9 +95,10 @@ class TokenList(list):
 
     @property
     def all_keys(self) -> frozenset[str]:
-        if self._keys is None:
-            self._keys = frozenset(self.index)
-        return self._keys
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = frozenset(self.index)
+        return keys
 
 
 @lru_cache(maxsize=256)
