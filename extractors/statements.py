@@ -30,6 +30,11 @@ _CIRCUMSTANTIAL_HEADS = frozenset({"في", "خلال", "عبر", "للصحافي
                                    "الاحد", "الاثنين", "الثلاثاء"})
 
 
+_PARTICIPLES = frozenset(fold_token(w) for w in (
+    "واصفا", "واصفة", "قائلا", "قائلة", "نافيا", "نافية", "داعيا", "داعية", "لافتا", "لافتة", "كاشفا", "كاشفة"))
+_SOURCE_NOUNS = frozenset(fold_token(w) for w in (
+    "مصدر", "مصادر", "مسؤول", "مسؤولون", "مسؤولين", "دبلوماسي", "دبلوماسيون", "خبير", "خبراء", "محلل", "محللون",
+    "مراقب", "مراقبون", "متحدث", "ناطق", "شهود", "سكان", "تقرير", "تقارير", "بيان"))
 _PRONOUN_MARKERS = frozenset({"انه", "انها", "انهم", "بانه", "بانها", "بانهم"})
 _ORG_OF_PERSON = frozenset({"اداره", "حكومه", "وزاره", "مكتب", "فريق", "حمله"})
 
@@ -84,6 +89,13 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
     if b <= a:
         return None
     persons = [p for p in view.persons if a <= p.start < b]
+    said = next((k for k in range(a, b) if view.toks[k].folded in ("قوله", "قولها", "قولهم", "قولهما")), None)
+    if said is not None and said > a and not persons:
+        name = view.span(a, said).strip(" ،,")  # "عن ناكاتاني قوله": the one whose words are reported
+        return Speaker(*state.register.resolve(name)) if name else None
+    if view.toks[a].folded in _SOURCE_NOUNS and not any(p.name for p in persons):
+        actor = next((x.actor_id for x in view.actors if a < x.start < b and actor_type(x.actor_id) != "media"), None)
+        return Speaker(None, view.span(a, b).strip(" ،,"), actor)  # "مصدر في وزارة ...": unnamed source
     if view.toks[a].folded in _ORG_OF_PERSON:
         x = next((x for x in view.actors if a < x.start < b), None)
         return Speaker(None, view.span(a, b).strip(" ،,"), x.actor_id if x else None)
@@ -95,11 +107,8 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
             state.register.add(name, role, actor)
             return Speaker(name, role, actor)
     # a name then its role: "وقال يوري كوفال، نائب وزير ..."
-    from extractors.persons import is_name_token
-    k = a
-    while k < b and k - a < 3 and is_name_token(view.toks[k]) and not is_role_head(view.toks, k) \
-            and not any(x.start == k and x.kind != "person" for x in view.actors):
-        k += 1
+    from extractors.persons import scan_name
+    k = scan_name(view.toks, a, b, {x.start: x for x in view.actors})
     if k > a and k < b and (view.toks[k].text in ("،", ",") or is_role_head(view.toks, k)):
         name = view.span(a, k)
         resolved = state.register.resolve(name)
@@ -250,6 +259,8 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             continue
         if view.sentence.is_headline and m.start > 0 and toks[m.start - 1].text == ":":
             continue
+        if m.start > 0 and toks[m.start - 1].folded in ("لم", "ولم", "لن", "ولن", "لا", "ولا"):
+            continue  # "ولم تعلن الوزارة ...": nothing was said
         if lemma == "تابع" and m.end < len(toks) and toks[m.end].folded.startswith("ل"):
             continue  # "تابع لوزارة الدفاع": affiliated to, not "went on to say"
         if m.start > 0 and toks[m.start - 1].folded in _PRONOUN_MARKERS and not toks[m.start].folded.startswith("و"):
@@ -292,7 +303,7 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
             j = next_start
     while j < next_start and j - skip <= 18:
         t = toks[j]
-        if t.text in OPEN_QUOTES and j > 0 and _is_media_word(toks[j - 1]):
+        if t.text in OPEN_QUOTES and j > 0 and (_is_media_word(toks[j - 1]) or toks[j - 1].folded == "ل"):
             q = _quote_span(view, j)  # 'لصحيفة "يديعوت أحرونوت"': a name in quotes, not the content
             j = (q[1] + 1) if q else j + 1
             continue
@@ -320,7 +331,12 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         return None  # "نقلت روسيا الأسلحة ..." moves things; only "نقلت X عن Y" reports
     pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
     speaker = None
-    participle = toks[m.start].folded.startswith("م") and toks[m.start].folded.endswith(("ا", "ه"))
+    if lemma == "نقل":
+        an = next((k for k in range(skip, sp_end) if toks[k].folded == "عن"), None)
+        if an is not None and an + 1 < sp_end:
+            skip = an + 1  # "نقلت وكالة كيودو عن ناكاتاني قوله": the one quoted is the speaker
+    head = toks[m.start].folded
+    participle = len(head) > 3 and ((head.startswith("م") and head.endswith(("ا", "ه"))) or head in _PARTICIPLES)
     svo = _aux_subject(view, m.start, state)
     if svo is not None:
         speaker = svo  # "وكان الرئيس ... إلهام علييف قد وصف ...": subject, auxiliary, verb
