@@ -274,6 +274,8 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
     prod = _lex().production
     keep = []
     for it in items:
+        if t.lemma == "استخدم" and it.start > 0 and view.toks[it.start - 1].folded == "في":
+            continue  # "مكونات تستخدم في الطائرات المسيرة": what the components go into
         # an item being developed/produced is not moving: "معدات مستخدمة لإنتاج الصواريخ"
         if not t.pronoun_object and any(prod.match_at(view.toks, p) for p in range(max(0, it.start - 2), it.start)):
             continue
@@ -345,7 +347,8 @@ class _Flow:
 def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | None) -> _Flow | None:
     t = triggers[k]
     lo = _clause_start(view, t.start)
-    if k > 0 and any(triggers[k - 1].end <= a.start < t.start for a in view.party_actors):
+    if (k > 0 and prev is not None and prev.trigger is triggers[k - 1] and prev.items
+            and any(triggers[k - 1].end <= a.start < t.start for a in view.party_actors)):
         lo = max(lo, triggers[k - 1].end)  # the previous verb's clause has its own parties
     nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
     status = _status(view, t, lo)
@@ -441,6 +444,9 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         dest = _first(view, t.end, hi, {"offer_dest", "dest"})
         supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
         recipient = dest.actor_id if dest else None
+    if (recipient is None and agent is None and after_agent is None and prev is not None and k > 0
+            and view.toks[t.start].folded.startswith("و") and t.frame == "receive"):
+        recipient = prev.recipient  # "إذ اشترت ... من فرنسا، وتسلمت ... من روسيا"
     if (supplier is None and agent is None and after_agent is None and prev is not None and k > 0
             and view.toks[t.start].folded.startswith("و") and t.frame in ("send", "supply")):
         supplier, recipient = prev.supplier, recipient or prev.recipient  # "تزود طهران كراكاس ... وتنقل تقنية"
