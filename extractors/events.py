@@ -20,7 +20,7 @@ from extractors.matcher import PhraseMatcher
 from extractors.schemas import EventRow
 from extractors.textnorm import fold_token
 
-_LOCATION_PREPS = ("في", "داخل", "الي")
+_LOCATION_PREPS = ("في", "داخل", "الي", "قرب", "بالقرب", "عند")
 _NEED_DATE = frozenset({"invasion"})
 
 
@@ -137,13 +137,16 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
                 c.date = anniv_day
     # each date belongs to the nearest trigger in its own clause
     for d in view.dates:
+        if d.lead and fold_token(d.lead) == "منذ":
+            continue  # "منذ عام 2014": the start of a period, not the date of a happening
         di = view.token_at_char(d.start)
         dj = view.token_at_char(max(d.start, d.end - 1))
         near = [c for c in cands if not _separated(view, di, c.start)]
         if not near:
             continue
         def distance(c: EventCandidate, di: int = di, dj: int = dj) -> int:
-            return (di - c.end if di >= c.end else c.start - dj if c.start > dj else 0) + (0 if c.strong else 3)
+            lead = -2 if c.start <= 1 else 0  # the sentence's own verb ("وصل وفد ...") owns its date
+            return (di - c.end if di >= c.end else c.start - dj if c.start > dj else 0) + (0 if c.strong else 3) + lead
 
         best = min(near, key=distance)
         if best.date is None or (best.date.value is None and d.value is not None) or (
@@ -214,9 +217,9 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
     """One row per happening. A title/caption event restating another mention of the same type and actors is
     dropped (the mention with most date/actors/place is kept, body before headline); repeated body mentions
     with the same type, date and actors are one row."""
-    def info(r: EventRow) -> tuple[int, int]:
-        score = (r.event_date is not None) * 4 + len(r.actor_ids) + (r.location_text is not None)
-        return score, int(r.sentence_index not in headline_sentences)
+    def info(r: EventRow) -> tuple[int, int, int]:
+        score = len(r.actor_ids) + (r.location_text is not None)
+        return int(r.event_date is not None), int(r.sentence_index not in headline_sentences), score
 
     out: list[EventRow] = []
     for r in rows:

@@ -71,7 +71,7 @@ def extract_article(
         if sentence.segment != last_segment:
             state.last = None
             last_segment = sentence.segment
-        if sentence.is_headline:
+        if sentence.is_headline or sentence.index == 0:  # the first line is the title even with a full stop
             headline_sentences.add(sentence.index)
         out.transfers.extend(extract_transfers(view, article_id, flow))
         out.statements.extend(extract_statements(view, article_id, state))
