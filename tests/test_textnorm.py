@@ -1,0 +1,43 @@
+"""Normalisation and tokenisation: our compiled tokenizer must split exactly like camel-tools'
+simple_word_tokenize (it replaces it for speed), and folding must make clitic-carrying spellings meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors.textnorm import camel_tokenize, fold, fold_token, tokenize
+from extractors.tokens import tokens_of
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "examples" / "inbox").glob("*.txt")) + sorted(
+    (ROOT / "tests" / "fixtures" / "heldout" / "inbox").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_tokenize_equals_camel_tools(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert tokenize(text) == camel_tokenize(text)
+
+
+def test_tokenize_equals_camel_tools_on_marks_digits_and_latin() -> None:
+    text = 'قالَ الوزيرُ: "سنزوّد كييف بـ١٢٠ صاروخاً من طراز (إس-400) و2,5 مليون قذيفة"، بحسب AP-News.'
+    assert tokenize(text) == camel_tokenize(text)
+
+
+def test_fold_meets_spelling_variants() -> None:
+    assert fold_token("أُوكرانيّة") == fold_token("اوكرانيه")
+    assert fold_token("إيرانى") == fold_token("ايراني")
+    assert fold("٣٠٠ مسيّرة") == "300 مسيره"
+
+
+def test_token_offsets_point_into_the_original_text() -> None:
+    text = "وأرسلت موسكو، أمس، «مئات» المسيّرات"
+    for tok in tokens_of(text):
+        assert text[tok.start:tok.end] == tok.text
+
+
+def test_clitic_variants_reach_the_bare_word() -> None:
+    stems = {stem for tok in tokens_of("وموسكو لإيران بالمسيرات") for stem, _ in tok.variants}
+    assert {"موسكو", "ايران", "مسيرات"} <= stems
