@@ -27,6 +27,7 @@ _HELI = _folded_set("هليكوبتر", "مروحية")
 _AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط", "مضادة", "المضادة", "مضاد", "المضاد",
                        "مضادا")
 _MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز", "طرازي", "طرازات")
+_CONSTRUCT_HEADS = _folded_set("مكونات", "قطع", "أجزاء")
 _GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
 _CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})
@@ -111,6 +112,9 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         if m is not None and m.value == "-":
             i = m.end
             continue
+        if m is not None and toks[i].folded in _CONSTRUCT_HEADS and m.end - m.start <= 2 and (
+                m.end in item_at or m.end in models):
+            continue  # "مكونات صواريخ كروز": components of the item that follows
         if i > 0 and (toks[i - 1].folded in _AGAINST or i > 1 and toks[i - 2].folded in _AGAINST):
             i = (m or mm).end  # "ضد الطائرات المسيرة": what the materiel is against, not what moves
             continue

@@ -219,8 +219,8 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
     """Trigger status, overridden by the nearest cue in the 5 tokens before it (same clause)."""
     status = t.status
     best_pos = -1
-    lo = _quote_lo(view, t.start)
-    for m in _lex().cues.find(view.toks, max(lo, t.start - 8), t.start):
+    lo = max(_quote_lo(view, t.start), _window_start(view, t.start, 8))
+    for m in _lex().cues.find(view.toks, lo, t.start):
         nxt = view.toks[m.end].folded if m.end < len(view.toks) else ""
         if m.value == "considered" and view.toks[m.start].folded == "قد" and not _is_imperfect(nxt):
             continue  # "كانت قد اشترتها": قد + past is emphatic, not modal
@@ -248,6 +248,18 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
 
 def _has_cue(view: SentenceView, t: Trigger, lo: int) -> bool:
     return bool(_lex().cues.find(view.toks, max(lo, t.start - 6), t.start))
+
+
+def _window_start(view: SentenceView, i: int, words: int) -> int:
+    """Start of the ``words`` content words before token i, not counting punctuation and date words
+    ("وافق المجلس، في وقت سابق من هذا الشهر، على شراء")."""
+    date_tokens = {k for d in view.dates for k in range(view.token_at_char(d.start), view.token_at_char(d.end - 1) + 1)}
+    k, seen = i - 1, 0
+    while k >= 0 and seen < words:
+        if not view.toks[k].is_punct and k not in date_tokens:
+            seen += 1
+        k -= 1
+    return k + 1
 
 
 def _quote_lo(view: SentenceView, i: int) -> int:
@@ -506,6 +518,7 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                     sup = prev_flow.get("article", {}).get(rec)  # the article's supplier of this recipient
                 if not sup or not rec or sup == rec:
                     continue
+                extra_parties = _extra_parties(view, flow, sup, rec)
                 statuses = (it.cue_status or flow.status).split("+")
                 status = statuses[0]
                 if is_reversed:
@@ -530,12 +543,42 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                     ekey = (sup, rec, it.category, extra)
                     if ekey not in rows:
                         rows[ekey] = replace(row, status=extra, row_id=_row_id(article_id, view.sentence.index, *ekey))
+                for esup, erec in extra_parties:  # "من الدنمارك وهولندا": one row per conjoined party
+                    ekey = (esup, erec, it.category, status)
+                    if esup != erec and ekey not in rows:
+                        rows[ekey] = replace(row, supplier_id=esup, recipient_id=erec,
+                                             row_id=_row_id(article_id, view.sentence.index, *ekey))
                 prev_flow.update(supplier=sup, recipient=rec)
                 if "article" in prev_flow:
                     prev_flow["article"][rec] = sup
                     prev_flow["article_by_supplier"][sup] = rec
         prev = flow
     return list(rows.values())
+
+
+def _extra_parties(view: SentenceView, flow: _Flow, sup: str, rec: str) -> list[tuple[str, str]]:
+    """Further (supplier, recipient) pairs when a party is a list joined by و."""
+    out: list[tuple[str, str]] = []
+    lo, hi = flow.trigger.end, len(view.toks)
+    for a in view.party_actors:
+        if a.start < lo or a.start >= hi:
+            continue
+        role = _role(view, a)
+        if a.actor_id == sup and role in ("source", "bare"):
+            out += [(x, rec) for x in _conjoined(view, a)]
+        elif a.actor_id == rec and role in ("dest", "bare"):
+            out += [(sup, x) for x in _conjoined(view, a)]
+    return out
+
+
+def _conjoined(view: SentenceView, a: ActorMention) -> list[str]:
+    """Actors joined to ``a`` by و right after it: "من الدنمارك وهولندا" -> [NLD]."""
+    out, end = [], a.end
+    for b in view.party_actors:
+        if b.start == end and b.prefix.startswith("و") and not b.is_adjective:
+            out.append(b.actor_id)
+            end = b.end
+    return out
 
 
 def _source_after(view: SentenceView, it: ItemMention, flow: _Flow) -> str | None:
