@@ -34,7 +34,10 @@ _PARTICIPLES = frozenset(fold_token(w) for w in (
     "واصفا", "واصفة", "قائلا", "قائلة", "نافيا", "نافية", "داعيا", "داعية", "لافتا", "لافتة", "كاشفا", "كاشفة"))
 _SOURCE_NOUNS = frozenset(fold_token(w) for w in (
     "مصدر", "مصادر", "مسؤول", "مسؤولون", "مسؤولين", "دبلوماسي", "دبلوماسيون", "خبير", "خبراء", "محلل", "محللون",
-    "مراقب", "مراقبون", "متحدث", "ناطق", "شهود", "سكان", "تقرير", "تقارير", "بيان"))
+    "مراقب", "مراقبون", "متحدث", "ناطق", "شهود", "سكان", "تقرير", "تقارير", "بيان", "وثيقة", "وثائق",
+    "دراسة", "صحيفة", "وكالة", "قناة", "موقع", "رسالة", "مذكرة"))
+_STATEMENT_VENUES = frozenset(fold_token(w) for w in (
+    "بيان", "تصريح", "تصريحات", "مقابلة", "كلمة", "مؤتمر", "حديث", "تغريدة", "منشور", "رسالة", "إفادة", "خطاب"))
 _PRONOUN_MARKERS = frozenset({"انه", "انها", "انهم", "بانه", "بانها", "بانهم"})
 _ORG_OF_PERSON = frozenset({"اداره", "حكومه", "وزاره", "مكتب", "فريق", "حمله"})
 
@@ -93,7 +96,9 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
     if said is not None and said > a and not persons:
         name = view.span(a, said).strip(" ،,")  # "عن ناكاتاني قوله": the one whose words are reported
         return Speaker(*state.register.resolve(name)) if name else None
-    if view.toks[a].folded in _SOURCE_NOUNS and not any(p.name for p in persons):
+    first_stem = view.toks[a].folded[2:] if view.toks[a].folded.startswith("ال") else view.toks[a].folded
+    if ((view.toks[a].folded in _SOURCE_NOUNS or first_stem in _SOURCE_NOUNS) and not any(p.name for p in persons)
+            and view.toks[a].folded not in _lex().back_refs):  # "المتحدث" alone refers back; "متحدث" is new
         actor = next((x.actor_id for x in view.actors if a < x.start < b and actor_type(x.actor_id) != "media"), None)
         return Speaker(None, view.span(a, b).strip(" ،,"), actor)  # "مصدر في وزارة ...": unnamed source
     if view.toks[a].folded in _ORG_OF_PERSON:
@@ -295,7 +300,7 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     # take an object (نفى، ندد، اتهم) only right after the subject noun phrase
     j = skip
     if object_verb:
-        j = _skip_punct_dates(view, _trim_to_np(view, skip, next_start))
+        j = _skip_venue(view, _skip_punct_dates(view, _trim_to_np(view, skip, next_start)), next_start)
         if j + 1 < next_start and toks[j].folded in ("من", "عن", "علي", "الي") and (
                 toks[j + 1].folded in CLAUSE_MARKERS or toks[j + 1].text in OPEN_QUOTES):
             j += 1  # "حذر ... من أن"، "أشار ... إلى أن"
@@ -372,6 +377,17 @@ _MEDIA_WORDS = frozenset({"صحيفه", "قناه", "وكاله", "موقع", "�
 
 def _is_media_word(tok) -> bool:
     return tok.folded in _MEDIA_WORDS or any(s in _MEDIA_WORDS for s, _ in tok.variants)
+
+
+def _skip_venue(view: SentenceView, k: int, hi: int) -> int:
+    """'في بيان أن ...', 'في تصريحات للصحفيين إن ...': the occasion of a statement, up to its content marker."""
+    toks = view.toks
+    if k + 1 < hi and toks[k].folded in ("في", "خلال", "عبر") and any(
+            s in _STATEMENT_VENUES for s, _ in toks[k + 1].variants):
+        for j in range(k + 2, min(hi, k + 10)):
+            if toks[j].folded in CLAUSE_MARKERS or toks[j].text in OPEN_QUOTES or toks[j].text == ":":
+                return j
+    return k
 
 
 def _trim_to_np(view: SentenceView, a: int, b: int) -> int:
