@@ -93,7 +93,7 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
         return None
     persons = [p for p in view.persons if a <= p.start < b]
     said = next((k for k in range(a, b) if view.toks[k].folded in ("قوله", "قولها", "قولهم", "قولهما")), None)
-    if said is not None and said > a and not persons:
+    if said is not None and said > a and not persons and view.toks[a].folded not in _SOURCE_NOUNS:
         name = view.span(a, said).strip(" ،,")  # "عن ناكاتاني قوله": the one whose words are reported
         return Speaker(*state.register.resolve(name)) if name else None
     first_stem = view.toks[a].folded[2:] if view.toks[a].folded.startswith("ال") else view.toks[a].folded
