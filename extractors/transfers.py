@@ -121,7 +121,8 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         pron = frame == "receive" and last.endswith(("ها", "هم")) and last not in ("حيازه",)
         if frame == "coop" and out:
             continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
-        if view.toks[m.start].folded in ("صفقه",) and not any(it.start in (m.end, m.end + 1) for it in view.items):
+        if any(s == "صفقه" for s, _ in view.toks[m.start].variants) and not any(
+                it.start in (m.end, m.end + 1) for it in view.items):
             continue  # "صفقة مسيرات" names what is sold; "الصفقة" alone is just the deal
         if noun and m.start > 0 and any(it.end == m.start for it in view.items):
             continue  # "مروحيات نقل", "طائرات شحن": the noun describes the item, nothing moves
@@ -163,6 +164,9 @@ def _role(view: SentenceView, a: ActorMention) -> str:
         return "offer_dest"
     if prev in lx.partner:
         return "partner"
+    if a.start >= 2 and view.toks[a.start - 2].folded == "في" and not view.toks[a.start - 1].is_punct \
+            and not any(x.end == a.start for x in view.actors):
+        return "blocked"  # "في تاريخ تركيا": inside a place/time phrase
     if prev in lx.blocking or prev in ("قبل",) and view.toks[a.start - 2].folded == "من":
         return "blocked" if prev != "قبل" else "source"
     if a.prefix.startswith("و") and any(view.toks[k].folded == "بين" for k in range(max(0, a.start - 5), a.start)):
@@ -451,6 +455,10 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         supplier = src.actor_id if src else None
         if supplier is None:
             partner = next((a for a in view.party_actors if lo <= a.start < t.start and _role(view, a) == "partner"), None)
+            if partner is None:  # "مع شركة "ميتسوبيشي" اليابانية": the maker's demonym names the partner
+                with_at = next((k for k in range(lo, t.start) if view.toks[k].folded == "مع"), None)
+                if with_at is not None:
+                    partner = next((a for a in view.owner_actors if with_at < a.start <= with_at + 6), None)
             supplier = partner.actor_id if partner else None  # "وقعت اتفاقا مع سيول لشراء ..."
     elif t.frame == "offer":
         dest = _first(view, t.end, hi, {"offer_dest", "dest"})
