@@ -22,6 +22,9 @@ from extractors.textnorm import fold_token
 
 _LOCATION_PREPS = ("في", "داخل", "الي", "قرب", "بالقرب", "عند")
 _NEED_DATE = frozenset({"invasion"})
+# before any trigger: negation, continuation of a state, capability, or "تأتي العقوبات ..." (refers back)
+_HARD_BLOCKERS = frozenset({"لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها",
+                            "تاتي", "ياتي", "جاءت", "جاء"})
 
 
 @dataclass
@@ -49,9 +52,8 @@ def _blockers() -> PhraseMatcher:
 def _blocked(view: SentenceView, c: EventCandidate) -> bool:
     lo, hi = max(0, c.start - 2), min(len(view.toks), c.end + 3)
     for m in _blockers().find(view.toks, lo, hi):
-        word = view.toks[m.start].folded
-        if word in ("لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها") \
-                and m.start < c.start:
+        stems = {st for st, _ in view.toks[m.start].variants}
+        if stems & _HARD_BLOCKERS and m.start < c.start:
             return True
         if not c.strong:
             return True

@@ -520,9 +520,9 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                     rec = prev_flow.get("recipient")
                 if rec is None and sup is not None and flow.frame != "include":
                     rec = prev_flow.get("article_by_supplier", {}).get(sup)
-                if sup is None and rec is not None and prev_flow.get("recipient") == rec:
-                    sup = prev_flow.get("supplier")
-                if sup is None and rec is not None:
+                if sup is None and rec is not None and prev_flow.get("recipient") == rec and flow.trigger.lemma != "استخدم":
+                    sup = prev_flow.get("supplier")  # using something says who got it, not who gave it
+                if sup is None and rec is not None and flow.trigger.lemma != "استخدم":
                     sup = prev_flow.get("article", {}).get(rec)  # the article's supplier of this recipient
                 if not sup or not rec or sup == rec:
                     continue
