@@ -9,7 +9,6 @@ nearest trigger. A title or caption restating a body event is the same happening
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,7 +16,7 @@ from extractors.context import BOUNDARY_WORDS, SentenceView
 from extractors.dates import DateMention
 from extractors.lexicon import load_csv
 from extractors.matcher import PhraseMatcher
-from extractors.schemas import EventRow
+from extractors.schemas import EventRow, row_id
 from extractors.textnorm import fold_token
 
 _LOCATION_PREPS = ("في", "داخل", "الي", "قرب", "بالقرب", "عند")
@@ -189,8 +188,6 @@ def _location(view: SentenceView, c: EventCandidate) -> str | None:
     return None
 
 
-def _row_id(article_id: str, idx: int, *parts: str) -> str:
-    return hashlib.sha256("|".join([article_id, str(idx), *parts]).encode()).hexdigest()[:20]
 
 
 def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
@@ -203,7 +200,7 @@ def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
         d = c.date
         value = d.value if d is not None and view.pub is not None or (d is not None and d.kind == "absolute") else None
         rows.append(EventRow(
-            row_id=_row_id(article_id, view.sentence.index, c.event_type),
+            row_id=row_id(article_id, view.sentence.index, c.event_type),
             article_id=article_id, event_type=c.event_type, actor_ids=actors,
             location_text=_location(view, c),
             date_text=d.text if d is not None else None,

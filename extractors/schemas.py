@@ -6,6 +6,7 @@ The dbt sources read exactly these columns; ``tests/test_schemas.py`` keeps both
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -159,6 +160,11 @@ INGESTIONS_SCHEMA = pa.schema([
     ("mtime_ns", pa.int64()), ("status", pa.string()), ("reason", pa.string()), ("article_id", pa.string()),
     ("duplicate_of", pa.string()), ("run_id", pa.string()), ("batch_id", pa.string()), ("ingested_at", _TS),
 ])
+
+def row_id(article_id: str, sentence_index: int, *parts: str) -> str:
+    """Stable key of a fact row: the article, the sentence and what identifies the row within it."""
+    return hashlib.sha256("|".join([article_id, str(sentence_index), *parts]).encode()).hexdigest()[:20]
+
 
 # lake table name -> (row class, schema)
 LAKE_TABLES: dict[str, tuple[type, pa.Schema]] = {

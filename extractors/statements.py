@@ -10,7 +10,6 @@ Hand-written because this is the domain's core grammar and no offline Arabic par
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -19,7 +18,7 @@ from extractors.context import SentenceView
 from extractors.lexicon import load_csv, load_yaml
 from extractors.matcher import PhraseMatcher
 from extractors.persons import PersonRegister, is_role_head
-from extractors.schemas import StatementRow
+from extractors.schemas import StatementRow, row_id
 from extractors.textnorm import fold_token
 
 OPEN_QUOTES = {"\"": "\"", "«": "»", "“": "”", "”": "”"}
@@ -224,8 +223,6 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
     return j
 
 
-def _row_id(article_id: str, idx: int, *parts: str) -> str:
-    return hashlib.sha256("|".join([article_id, str(idx), *parts]).encode()).hexdigest()[:20]
 
 
 def extract_statements(view: SentenceView, article_id: str, state: StatementState) -> list[StatementRow]:
@@ -300,7 +297,7 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     # take an object (نفى، ندد، اتهم) only right after the subject noun phrase
     j = skip
     if object_verb:
-        j = _skip_venue(view, _skip_punct_dates(view, _trim_to_np(view, skip, next_start)), next_start)
+        j = _skip_venue(view, _skip_punct_dates(view, _np_end(view, skip, next_start)), next_start)
         if j + 1 < next_start and toks[j].folded in ("من", "عن", "علي", "الي") and (
                 toks[j + 1].folded in CLAUSE_MARKERS or toks[j + 1].text in OPEN_QUOTES):
             j += 1  # "حذر ... من أن"، "أشار ... إلى أن"
@@ -362,7 +359,7 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         state.last = speaker
     date_text, statement_date = _date_near(view, m.start, ca)
     return StatementRow(
-        row_id=_row_id(article_id, view.sentence.index, str(m.start), lemma),
+        row_id=row_id(article_id, view.sentence.index, str(m.start), lemma),
         article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
         speaker_actor_id=speaker.actor_id, reporting_verb=lemma, quote_text=quote, is_direct=direct,
         date_text=date_text, statement_date=statement_date, segment=view.sentence.segment,
@@ -388,12 +385,6 @@ def _skip_venue(view: SentenceView, k: int, hi: int) -> int:
             if toks[j].folded in CLAUSE_MARKERS or toks[j].text in OPEN_QUOTES or toks[j].text == ":":
                 return j
     return k
-
-
-def _trim_to_np(view: SentenceView, a: int, b: int) -> int:
-    """End of the subject noun phrase at a, including a trailing circumstantial phrase ("، الجمعة،")."""
-    end = _np_end(view, a, b)
-    return end
 
 
 _AUXILIARIES = frozenset({"قد", "كان", "كانت", "وكان", "وكانت", "قدر"})
@@ -607,7 +598,7 @@ def _attribution(view: SentenceView, m, article_id: str, state: StatementState, 
     if speaker.name:
         state.last = speaker
     return StatementRow(
-        row_id=_row_id(article_id, view.sentence.index, str(m.start), lemma),
+        row_id=row_id(article_id, view.sentence.index, str(m.start), lemma),
         article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
         speaker_actor_id=speaker.actor_id, reporting_verb=lemma, quote_text=quote, is_direct=False,
         date_text=None, statement_date=None, segment=view.sentence.segment, sentence_index=view.sentence.index,

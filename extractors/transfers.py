@@ -14,7 +14,6 @@ Status comes from the trigger's tense, then from cues before it (قد، تدرس
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -22,8 +21,8 @@ from extractors.actors import ActorMention
 from extractors.context import SentenceView
 from extractors.items import ItemMention, model_countries
 from extractors.lexicon import load_csv, load_yaml
-from extractors.matcher import PhraseMatcher, phrase_key
-from extractors.schemas import TransferRow
+from extractors.matcher import PhraseMatcher
+from extractors.schemas import TransferRow, row_id
 from extractors.textnorm import fold_token
 
 _IMPERFECT = ("ي", "ت", "ن")
@@ -65,7 +64,6 @@ def _is_imperfect(word: str) -> bool:
 
 
 _PRONOUN_CLAUSE = frozenset({"انها", "انه", "بانها", "بانه", "لانها", "لانه"})
-_NOUN_PREFIX = ("ت", "إ", "ا", "ب", "ل", "م", "ش", "ح", "ص", "و", "ع", "ن", "ق")
 
 
 def _is_noun_form(form: str) -> bool:
@@ -337,11 +335,6 @@ def _role_search_end(view: SentenceView, t: Trigger, nxt: int) -> int:
     return nxt
 
 
-def _first_word(view: SentenceView, k: int) -> int:
-    """k itself when the quotation opening at k has words of the same clause before it."""
-    return k if k > 0 and not view.is_boundary(k - 1) else -1
-
-
 def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives: bool = False) -> ActorMention | None:
     for a in view.party_actors:
         if lo <= a.start < hi and (adjectives or not a.is_adjective) and _role(view, a) in roles:
@@ -388,7 +381,8 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
             after_agent = a
     hi = _role_search_end(view, t, nxt)
     agent = _accused(view, t, lo) or _agent_before(view, t, lo)
-    if agent is None and lo > 0 and view.toks[lo - 1].text in ("\"", "«", "“") and lo - 1 == _first_word(view, lo - 1):
+    if agent is None and lo > 0 and view.toks[lo - 1].text in ("\"", "«", "“") and lo >= 2 \
+            and not view.is_boundary(lo - 2):
         agent = _agent_before(view, t, _clause_start(view, lo - 1))  # 'أن الشركة التركية "ستنقل ...'
 
     if agent is None and lo > 0 and (view.toks[lo - 1].folded in _PRONOUN_CLAUSE or (
@@ -488,9 +482,6 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
     return _Flow(supplier, recipient, items, status, t.frame, t, reversed_items)
 
 
-def _row_id(article_id: str, sentence_index: int, *parts: str) -> str:
-    h = hashlib.sha256("|".join([article_id, str(sentence_index), *parts]).encode()).hexdigest()
-    return h[:20]
 
 
 def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> list[TransferRow]:
@@ -535,7 +526,7 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                 key = (sup, rec, it.category, status)
                 q = it.quantity
                 row = TransferRow(
-                    row_id=_row_id(article_id, view.sentence.index, *key),
+                    row_id=row_id(article_id, view.sentence.index, *key),
                     article_id=article_id, supplier_id=sup, recipient_id=rec, item_category=it.category,
                     item_text=it.text, item_model=it.model,
                     quantity_min=q.min if q else None, quantity_max=q.max if q else None,
@@ -550,12 +541,12 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                 for extra in statuses[1:]:
                     ekey = (sup, rec, it.category, extra)
                     if ekey not in rows:
-                        rows[ekey] = replace(row, status=extra, row_id=_row_id(article_id, view.sentence.index, *ekey))
+                        rows[ekey] = replace(row, status=extra, row_id=row_id(article_id, view.sentence.index, *ekey))
                 for esup, erec in extra_parties:  # "من الدنمارك وهولندا": one row per conjoined party
                     ekey = (esup, erec, it.category, status)
                     if esup != erec and ekey not in rows:
                         rows[ekey] = replace(row, supplier_id=esup, recipient_id=erec,
-                                             row_id=_row_id(article_id, view.sentence.index, *ekey))
+                                             row_id=row_id(article_id, view.sentence.index, *ekey))
                 prev_flow.update(supplier=sup, recipient=rec)
                 if "article" in prev_flow:
                     prev_flow["article"][rec] = sup
@@ -610,4 +601,4 @@ def _time_text(view: SentenceView, t: Trigger) -> str | None:
     return best
 
 
-__all__ = ["extract_transfers", "find_triggers", "phrase_key"]
+__all__ = ["extract_transfers", "find_triggers"]
