@@ -99,20 +99,12 @@ class PhraseMatcher:
         hi = n if hi is None else hi
         out: list[Match] = []
         all_keys = getattr(toks, "all_keys", None)
+        firsts = self._firsts
         if all_keys is not None:
-            common = self._firsts & all_keys
-            if not common:
+            firsts = firsts & all_keys
+            if not firsts:
                 return out
-            index = toks.index
-            if len(common) == 1:
-                positions = index[next(iter(common))]
-            else:
-                positions = sorted({i for key in common for i in index[key]})
-            if lo > 0 or hi < n:
-                positions = [i for i in positions if lo <= i < hi]
-        else:
-            firsts = self._firsts
-            positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]
+        positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]
         covered = lo
         for i in positions:
             if i < covered:

@@ -89,6 +89,9 @@ class _Lexicon:
     continuations: tuple[str, ...]
     waw_words: frozenset[str]
 
+    editor_words: tuple[str, ...] = ()  # the editor prefixes followed by a blank
+    continuation_words: tuple[str, ...] = ()
+
 
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
@@ -104,6 +107,8 @@ def _lexicon() -> _Lexicon:
         related=tuple(norm(x) for x in data["related_prefixes"]),
         continuations=tuple(norm(x) for x in data["continuations"]),
         waw_words=frozenset(fold_token(x) for x in data["waw_words"]),
+        editor_words=tuple(norm(x) + " " for x in data["editor_prefixes"]),
+        continuation_words=tuple(norm(x) + " " for x in data["continuations"]),
     )
 
 
@@ -125,7 +130,7 @@ def is_headline_like(line: str) -> bool:
 def starts_with_continuation(line: str) -> bool:
     lex = _lexicon()
     folded = _folded_line(line)
-    if any(folded == c or folded.startswith(c + " ") for c in lex.continuations):
+    if folded in lex.continuations or folded.startswith(lex.continuation_words):
         return True
     first = folded.split(" ", 1)[0] if folded else ""
     if first.startswith("و") and len(first) >= 3 and first not in lex.waw_words:
@@ -223,8 +228,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             skip_name_line = False
             continue
         skip_name_line = False
-        marker = next((p for p in lex.related if folded.startswith(p)), None)
-        if marker is not None:
+        if folded.startswith(lex.related):
             rest = re.split(r"[:：]", line, maxsplit=1)
             if len(rest) == 2 and rest[1].strip() and len(rest[1].split()) >= 3:
                 # "اقرأ أيضا: <headline of another article>" on one line: a one-line teaser
@@ -233,13 +237,13 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             else:
                 kept.append((off, line, "related_marker"))
             continue
-        if any(folded.startswith(p) for p in lex.tail):
+        if folded.startswith(lex.tail):
             kept.append((off, line, "tail"))
             continue
         if folded in lex.drop or not folded:
             dropped.append(line)
             continue
-        if any(folded == p or folded.startswith(p + " ") for p in lex.editor) and n_words <= 6:
+        if (folded in lex.editor or folded.startswith(lex.editor_words)) and n_words <= 6:
             dropped.append(line)
             skip_name_line = folded in lex.editor
             continue

@@ -76,28 +76,17 @@ def _analyse(raw: str) -> tuple:
 
 
 class TokenList(list):
-    """A sentence's tokens plus an index from lookup key to token positions, built on first use, so a
-    lexicon matcher visits only the positions where one of its entries can start."""
+    """A sentence's tokens plus the union of their lookup keys, built on first use, so a lexicon matcher
+    that cannot start anywhere in the sentence is ruled out by one set intersection."""
 
-    _index: dict[str, list[int]] | None = None
     _keys: frozenset[str] | None = None
     actors_cache: list | None = None  # find_actors over the whole list, computed once
-
-    @property
-    def index(self) -> dict[str, list[int]]:
-        if self._index is None:
-            index: dict[str, list[int]] = {}
-            for i, tok in enumerate(self):
-                for key in tok.keyset:
-                    index.setdefault(key, []).append(i)
-            self._index = index
-        return self._index
 
     @property
     def all_keys(self) -> frozenset[str]:
         keys = self._keys
         if keys is None:
-            keys = self._keys = frozenset(self.index)
+            keys = self._keys = frozenset().union(*[t.keyset for t in self])
         return keys
 
 

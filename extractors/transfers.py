@@ -221,8 +221,11 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
     """Trigger status, overridden by the nearest cue in the 5 tokens before it (same clause)."""
     status = t.status
     best_pos = -1
-    lo = max(_quote_lo(view, t.start), _window_start(view, t.start, 8))
-    for m in _lex().cues.find(view.toks, lo, t.start):
+    quote_lo = _quote_lo(view, t.start)
+    cues_since_quote = _lex().cues.find(view.toks, quote_lo, t.start)
+    # the window (which needs the sentence's dates) only matters when some cue precedes the trigger
+    lo = max(quote_lo, _window_start(view, t.start, 8)) if cues_since_quote else t.start
+    for m in _lex().cues.find(view.toks, lo, t.start) if cues_since_quote else ():
         nxt = view.toks[m.end].folded if m.end < len(view.toks) else ""
         if m.value == "considered" and view.toks[m.start].folded == "قد" and not _is_imperfect(nxt):
             continue  # "كانت قد اشترتها": قد + past is emphatic, not modal
@@ -238,7 +241,7 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
            for k in range(t.end, len(view.toks) - 1)):
         return status + "+denied"  # the claim stands as reported, and its denial is recorded too
     # a denial anywhere before the trigger in the sentence covers it: "نفت ... صحة تقارير تفيد بأن بكين زودت"
-    if status != "denied" and any(m.value == "denied" for m in _lex().cues.find(view.toks, _quote_lo(view, t.start), t.start)):
+    if status != "denied" and any(m.value == "denied" for m in cues_since_quote):
         return "denied"
     if (view.sentence.is_headline and best_pos < 0 and status == "ongoing" and t.lemma != "تدفق"
             and view.toks[t.start].folded.startswith(_IMPERFECT)):
@@ -360,10 +363,12 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
             and any(triggers[k - 1].end <= a.start < t.start for a in view.party_actors)):
         lo = max(lo, triggers[k - 1].end)  # the previous verb's clause has its own parties
     nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
+    items = _items_for(view, triggers, k)
+    if not items and k == len(triggers) - 1:
+        return None  # nothing moves, and no later trigger reads this flow
     status = _status(view, t, lo)
     if status is None:
         return None
-    items = _items_for(view, triggers, k)
     if t.frame == "include":
         if prev is None:
             return None
