@@ -105,7 +105,7 @@ class SentenceView:
 
     @cached_property
     def items(self) -> list[ItemMention]:
-        return find_items(self.toks, self.text, 0, self.owner_actors, self.quantities)
+        return find_items(self.toks, self.text, 0, self.owner_actors, lambda: self.quantities)
 
     @cached_property
     def dates(self) -> list[DateMention]:

@@ -111,8 +111,9 @@ def _separated(view: SentenceView, a: int, b: int) -> bool:
 
 def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
     cands = []
-    item_tokens = {i for it in view.items for i in range(it.start, it.end)} if view.items_cheap else set()
-    for m in _triggers().find(view.toks):
+    matches = _triggers().find(view.toks)
+    item_tokens = {i for it in view.items for i in range(it.start, it.end)} if matches and view.items_cheap else set()
+    for m in matches:
         etype, strong, requires = m.value
         if m.start in item_tokens:
             continue  # "طائرات تدريب": part of an item's name, not a training event

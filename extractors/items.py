@@ -4,13 +4,14 @@ quantity and owner adjective attached to them (مئات الطائرات الم�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.actors import ActorMention
 from extractors.lexicon import load_csv
 from extractors.matcher import PhraseMatcher
-from extractors.quantities import Quantity
+from extractors.quantities import Quantity, unit_forms
 from extractors.textnorm import fold_token
 from extractors.tokens import Token
 
@@ -31,6 +32,7 @@ _CONSTRUCT_HEADS = _folded_set("مكونات", "قطع", "أجزاء")
 _GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
 _CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})
+_TONS = unit_forms("ton")
 
 
 @dataclass
@@ -93,8 +95,10 @@ def _span_text(toks: list[Token], a: int, b: int, sentence: str, base: int) -> s
 
 
 def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMention],
-               quantities: list[Quantity]) -> list[ItemMention]:
-    """Items in a sentence; ``base`` is the character offset of ``sentence`` in the token offsets."""
+               quantities_of: Callable[[], list[Quantity]]) -> list[ItemMention]:
+    """Items in a sentence; ``base`` is the character offset of ``sentence`` in the token offsets.
+    ``quantities_of`` gives the sentence's quantities; it is called only when an item or a tonnage
+    (see ``_bulk_materials``) can use them."""
     out: list[ItemMention] = []
     models = {m.start: m for m in _models().find(toks)}
     actor_at = {m.start: m for m in actors}
@@ -205,15 +209,18 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         if item.end < n and toks[item.end].folded in ("الصنع", "صنع"):
             item.end += 1
         item.text = _span_text(toks, item.start, item.end, sentence, base)
-        # quantity right before the item (or the item inside "أكثر من 400 طائرة")
-        start_char = toks[item.start].start - base
-        for q in quantities:
-            if q.start <= start_char <= q.end + 3 and q.unit not in _CURRENCIES:
-                item.quantity = q
         if out and _is_modifier(toks, out[-1], item):
             item.modifier = True
         out.append(item)
         i = item.end
+    if not out and _TONS.isdisjoint(frozenset().union(*[t.keyset for t in toks])):
+        return out
+    quantities = quantities_of()
+    for item in out:  # quantity right before the item (or the item inside "أكثر من 400 طائرة")
+        start_char = toks[item.start].start - base
+        for q in quantities:
+            if q.start <= start_char <= q.end + 3 and q.unit not in _CURRENCIES:
+                item.quantity = q
     _attach_counted(out, toks, base, quantities)
     out.extend(_bulk_materials(toks, sentence, base, quantities, out))
     return out

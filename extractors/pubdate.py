@@ -96,6 +96,8 @@ def _is_date_only(line: str) -> bool:
 
 def date_from_line(line: str) -> date | None:
     """Publication date stated on one line (label + date, or a date-only line); update lines give None."""
+    if len(line) > _MAX_LABEL_LINE:
+        return None  # a paragraph, not a date line
     folded = fold_plain(line)
     upd = _UPD_RE.search(folded)
     if upd is not None and upd.start() <= 2:
@@ -103,9 +105,9 @@ def date_from_line(line: str) -> date | None:
     head = line[:upd.start()] if upd is not None else line  # "نشر في X | آخر تحديث Y" -> X
     folded_head = folded[:upd.start()] if upd is not None else folded
     m = _PUB_LINE_RE.match(folded_head)
-    if m is not None and len(line) <= _MAX_LABEL_LINE:
+    if m is not None:
         return _date_after_label(head, m.end())
-    if len(line) <= _MAX_LABEL_LINE and _is_date_only(head):
+    if _is_date_only(head):
         return _first_day_date(head)
     return None
 

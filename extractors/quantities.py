@@ -66,6 +66,13 @@ for _r in load_lexicon("quantity_units.csv"):
             _DUALS[fold_plain(_d)] = _unit
             _NOUN_UNITS.setdefault(fold_plain(_d), _unit)
 
+
+
+def unit_forms(unit: str) -> frozenset[str]:
+    """Folded noun forms (no article) of one quantity unit: a quick "could this sentence count it" test."""
+    return frozenset(f.removeprefix("ال") for f, u in _NOUN_UNITS.items() if u == unit)
+
+
 _MODIFIERS: dict[str, str] = {" ".join(fold_plain(r["phrase"]).split()): r["effect"]
                               for r in load_lexicon("quantity_modifiers.csv")}
 _BLOCKERS: set[str] = {fold_plain(r["word"]) for r in load_lexicon("quantity_blockers.csv")}
