@@ -53,8 +53,8 @@ class PhraseMatcher:
 
     def could_match(self, toks: list[Token]) -> bool:
         """Cheap test: does any token start an entry?"""
-        if hasattr(toks, "all_keys"):
-            return not self._firsts.isdisjoint(toks.all_keys)
+        if hasattr(toks, "starts"):
+            return bool(toks.starts(self._firsts))
         firsts = self._firsts
         return any(not firsts.isdisjoint(t.keyset) for t in toks)
 
@@ -98,13 +98,16 @@ class PhraseMatcher:
         n = len(toks)
         hi = n if hi is None else hi
         out: list[Match] = []
-        all_keys = getattr(toks, "all_keys", None)
-        firsts = self._firsts
-        if all_keys is not None:
-            firsts = firsts & all_keys
-            if not firsts:
+        starts = getattr(toks, "starts", None)
+        if starts is not None:  # a TokenList remembers where each matcher can start
+            positions = starts(self._firsts)
+            if not positions:
                 return out
-        positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]
+            if lo > 0 or hi < n:
+                positions = [i for i in positions if lo <= i < hi]
+        else:
+            firsts = self._firsts
+            positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]
         covered = lo
         for i in positions:
             if i < covered:

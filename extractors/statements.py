@@ -241,10 +241,10 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
     inside: set[int] = set()
     i = 0
     while i < len(toks):
-        q = _quote_span(view, i)
-        if q is not None and toks[i].text in ("«", "“"):
-            inside.update(range(q[0], q[1]))
-            i = q[1] + 1
+        if toks[i].text in ("«", "“"):
+            qa, qb = _quote_span(view, i)  # type: ignore[misc]  # an opening mark always gives a span
+            inside.update(range(qa, qb))
+            i = qb + 1
             continue
         i += 1
     rows: list[StatementRow] = []

@@ -49,7 +49,7 @@ def fold_token(token: str) -> str:
 
 def fold(text: str) -> str:
     """Matching form of a text: every token folded, joined by single spaces."""
-    return " ".join(fold_token(t) for t in tokenize(text))
+    return " ".join(map(fold_token, WORD_RE.findall(text)))
 
 
 # The same split as camel-tools' simple_word_tokenize (runs of letters/marks/digits, or one other

@@ -76,10 +76,11 @@ def _analyse(raw: str) -> tuple:
 
 
 class TokenList(list):
-    """A sentence's tokens plus the union of their lookup keys, built on first use, so a lexicon matcher
-    that cannot start anywhere in the sentence is ruled out by one set intersection."""
+    """A sentence's tokens plus, per lexicon, the positions where one of its entries can start: computed on
+    first use and kept, since several extractors look up the same lexicon in the same sentence."""
 
     _keys: frozenset[str] | None = None
+    _starts: dict[frozenset[str], list[int]] | None = None
     actors_cache: list | None = None  # find_actors over the whole list, computed once
 
     @property
@@ -88,6 +89,18 @@ class TokenList(list):
         if keys is None:
             keys = self._keys = frozenset().union(*[t.keyset for t in self])
         return keys
+
+    def starts(self, firsts: frozenset[str]) -> list[int]:
+        """Positions of the tokens with a lookup key in ``firsts`` (a lexicon's first words)."""
+        cache = self._starts
+        if cache is None:
+            cache = self._starts = {}
+        found = cache.get(firsts)
+        if found is None:
+            common = firsts & self.all_keys
+            found = [i for i, t in enumerate(self) if not common.isdisjoint(t.keyset)] if common else []
+            cache[firsts] = found
+        return found
 
 
 @lru_cache(maxsize=256)
@@ -102,8 +115,13 @@ def tokens_of(text: str, base: int = 0) -> TokenList:
     """Tokenise ``text`` (the camel-tools split, see ``textnorm.tokenize``) with offsets relative to ``base``
     and matching variants."""
     out = TokenList()
-    for m in WORD_RE.finditer(text):
-        raw = m.group()
-        folded, variants, keys, keyset, tails = _analyse(raw)
-        out.append(Token(raw, folded, base + m.start(), base + m.end(), variants, keys, keyset, tails))
+    append, find, analyse = out.append, text.find, _analyse
+    end = 0
+    for raw in WORD_RE.findall(text):
+        # only blanks lie between tokens (the pattern takes every other character), so the next occurrence
+        # is the token itself: one C-level find instead of a match object per token
+        start = find(raw, end)
+        end = start + len(raw)
+        folded, variants, keys, keyset, tails = analyse(raw)
+        append(Token(raw, folded, base + start, base + end, variants, keys, keyset, tails))
     return out
