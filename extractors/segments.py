@@ -119,9 +119,11 @@ def _folded_line(line: str) -> str:
 
 
 def is_headline_like(line: str) -> bool:
-    if len(line.split()) > _HEADLINE_MAX_WORDS + 8:
+    chunks = line.split()
+    if len(chunks) > _HEADLINE_MAX_WORDS + 8:
         return False
-    if len(_WORDS.findall(line)) > _HEADLINE_MAX_WORDS:
+    # words: a blank-separated chunk of letters/digits is one; others are counted by the pattern
+    if sum(1 if c.isalnum() else len(_WORDS.findall(c)) for c in chunks) > _HEADLINE_MAX_WORDS:
         return False
     stripped = line.rstrip()
     return not stripped.endswith(_CLOSERS)

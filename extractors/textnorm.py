@@ -49,18 +49,31 @@ def fold_token(token: str) -> str:
 
 def fold(text: str) -> str:
     """Matching form of a text: every token folded, joined by single spaces."""
-    return " ".join(map(fold_token, WORD_RE.findall(text)))
+    return " ".join(map(fold_token, tokenize(text)))
 
 
 # The same split as camel-tools' simple_word_tokenize (runs of letters/marks/digits, or one other
 # non-space character), as one compiled pattern: camel's per-character loop cost 30% of extraction time.
 # tests/test_textnorm.py checks both agree.
 WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]")
+_findall = WORD_RE.findall
 
 
 def tokenize(text: str) -> list[str]:
-    """Word tokenisation equal to camel-tools' ``simple_word_tokenize`` (punctuation split off words)."""
-    return WORD_RE.findall(text)
+    """Word tokenisation equal to camel-tools' ``simple_word_tokenize`` (punctuation split off words).
+
+    Most blank-separated chunks are a single word: ``str.isalnum`` (every character a letter or a number,
+    tested in tests/test_textnorm.py to imply a WORD_RE word character) passes them through at C speed,
+    and only chunks with punctuation or marks go to the pattern. Splitting on str.isspace first also treats
+    U+001C-U+001F as blanks, as camel-tools does (the pattern alone would keep them as tokens)."""
+    out: list[str] = []
+    append, extend = out.append, out.extend
+    for chunk in text.split():
+        if chunk.isalnum():
+            append(chunk)
+        else:
+            extend(_findall(chunk))
+    return out
 
 
 def camel_tokenize(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.textnorm import WORD_RE, fold_token
+from extractors.textnorm import fold_token, tokenize
 
 # proclitic sequences, longest first; "ال" handled separately so "لل" (ل + ال) works too.
 _PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
@@ -117,7 +117,7 @@ def tokens_of(text: str, base: int = 0) -> TokenList:
     out = TokenList()
     append, find, analyse = out.append, text.find, _analyse
     end = 0
-    for raw in WORD_RE.findall(text):
+    for raw in tokenize(text):
         # only blanks lie between tokens (the pattern takes every other character), so the next occurrence
         # is the token itself: one C-level find instead of a match object per token
         start = find(raw, end)

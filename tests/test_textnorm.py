@@ -26,6 +26,19 @@ def test_tokenize_equals_camel_tools_on_marks_digits_and_latin() -> None:
     assert tokenize(text) == camel_tokenize(text)
 
 
+def test_tokenize_fast_path_keeps_the_pattern_split() -> None:
+    """tokenize passes blank-separated chunks with str.isalnum straight through; that shortcut is exact only if
+    every such character is a word character of WORD_RE; blanks are str.isspace, as in camel-tools."""
+    import sys
+
+    from extractors.textnorm import WORD_RE
+
+    not_word = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isalnum() and not WORD_RE.fullmatch(c)]
+    assert not_word == []
+    for text in ("a\x1cb \x1fقال", "وقال\u00a0الوزير\u2003«نعم»", "  ", "", "٣٠٠\tمسيّرة\n(إس-400)"):
+        assert tokenize(text) == camel_tokenize(text)
+
+
 def test_fold_meets_spelling_variants() -> None:
     assert fold_token("أُوكرانيّة") == fold_token("اوكرانيه")
     assert fold_token("إيرانى") == fold_token("ايراني")
