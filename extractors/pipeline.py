@@ -36,11 +36,13 @@ def extract_article(
     ingested_at: datetime | None = None,
     batch_id: str = "",
     warnings: Iterable[str] = (),
+    article_id: str | None = None,
 ) -> ArticleExtraction:
-    """All rows one article yields. ``text`` is the decoded article (see ``reading.read_article_file``)."""
+    """All rows one article yields. ``text`` is the decoded article (see ``reading.read_article_file``);
+    ``article_id``, when the caller already has it, must be ``content_article_id(text)``."""
     ingested_at = ingested_at or datetime.now().astimezone()
     sentence_tokens.cache_clear()  # reuse is only within one article
-    article_id = content_article_id(text)
+    article_id = article_id or content_article_id(text)
     pub, pub_source = find_publication_date(text, sidecar.published_at if sidecar else None,
                                             sidecar.url if sidecar else None)
     doc = segment_document(text, _keys_of)

@@ -12,6 +12,7 @@ test can SIGKILL it at a known point. Unset in normal use.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -198,6 +199,27 @@ def extract_batch(settings: Settings, paths: list[str], run_id: str) -> str:
     return _extract_batch(settings, paths, run_id).batch_id
 
 
+class _HeapFreezer:
+    """Keeps the long-lived heap (lexicons, matchers, the token and fold caches) out of the cyclic GC's
+    sight with ``gc.freeze``: re-traversing it on every older-generation collection cost 9% of extraction
+    (callgrind instruction counts, 20 articles). Done between articles after a full collection, so no
+    garbage is frozen; repeated every ``every`` articles as the caches grow."""
+
+    def __init__(self, every: int = 500) -> None:
+        self.every = every
+        self.seen = 0
+
+    def tick(self) -> None:
+        if self.seen in (1, 20) or (self.seen and self.seen % self.every == 0):
+            gc.collect()
+            gc.freeze()
+        self.seen += 1
+
+    def release(self) -> None:
+        """Hand the frozen objects back to the collector (a process must not end with them frozen)."""
+        gc.unfreeze()
+
+
 def _extract_batch(settings: Settings, paths: list[str], run_id: str) -> BatchResult:
     from extractors import pipeline, reading
 
@@ -221,43 +243,44 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str) -> BatchRe
         if status == "quarantined" and settings.quarantine_copy and os.path.exists(path):
             _quarantine_copy(settings, path, sha)
 
-    for path in paths:
-        t0 = time.perf_counter()
-        try:
-            rr = reading.read_article_file(Path(path), max_bytes=settings.max_bytes)
-        except Exception as exc:  # vanished, unreadable: record it, go on with the batch
-            timings["read"] += time.perf_counter() - t0
-            record(path, "", *_stat_or_zero(path), "quarantined", f"read_error: {_one_line(exc)}")
-            continue
-        t1 = time.perf_counter()
-        timings["read"] += t1 - t0
-        sha = rr.sha256 or ""
-        if rr.status != "ok":
-            record(path, sha, rr.size_bytes, rr.mtime_ns, "quarantined", rr.reason)
-            continue
-        content_id = reading.content_article_id(rr.text)
-        if content_id in known or content_id in in_batch:
-            record(path, sha, rr.size_bytes, rr.mtime_ns, "duplicate", duplicate_of=content_id)
-            continue
-        try:
-            ex = pipeline.extract_article(
-                rr.text, source_file=rr.file_name, sidecar=rr.sidecar, sha256=sha, encoding=rr.encoding,
-                ingested_at=ingested_at, batch_id=batch_id, warnings=tuple(rr.warnings or ()),
-            )
-        except Exception as exc:  # one article must not sink the batch
-            timings["extract"] += time.perf_counter() - t1
-            record(path, sha, rr.size_bytes, rr.mtime_ns, "quarantined", f"extract_error: {_one_line(exc)}")
-            continue
-        timings["extract"] += time.perf_counter() - t1
-        article_id = ex.article.article_id
-        if article_id in in_batch:  # pipeline's id differs from content_article_id only if the text changed
-            record(path, sha, rr.size_bytes, rr.mtime_ns, "duplicate", duplicate_of=article_id)
-            continue
-        in_batch.add(article_id)
-        in_batch.add(content_id)
-        extractions.append(ex)
-        record(path, sha, rr.size_bytes, rr.mtime_ns, "processed", article_id=article_id)
-
+    freezer = _HeapFreezer()
+    try:
+        for path in paths:
+            freezer.tick()
+            t0 = time.process_time()  # CPU seconds of this process: the per-core measure the bench reports
+            try:
+                rr = reading.read_article_file(Path(path), max_bytes=settings.max_bytes)
+            except Exception as exc:  # vanished, unreadable: record it, go on with the batch
+                timings["read"] += time.process_time() - t0
+                record(path, "", *_stat_or_zero(path), "quarantined", f"read_error: {_one_line(exc)}")
+                continue
+            t1 = time.process_time()
+            timings["read"] += t1 - t0
+            sha = rr.sha256 or ""
+            if rr.status != "ok":
+                record(path, sha, rr.size_bytes, rr.mtime_ns, "quarantined", rr.reason)
+                continue
+            content_id = reading.content_article_id(rr.text)
+            if content_id in known or content_id in in_batch:
+                record(path, sha, rr.size_bytes, rr.mtime_ns, "duplicate", duplicate_of=content_id)
+                continue
+            try:
+                ex = pipeline.extract_article(
+                    rr.text, source_file=rr.file_name, sidecar=rr.sidecar, sha256=sha, encoding=rr.encoding,
+                    article_id=content_id,
+                    ingested_at=ingested_at, batch_id=batch_id, warnings=tuple(rr.warnings or ()),
+                )
+            except Exception as exc:  # one article must not sink the batch
+                timings["extract"] += time.process_time() - t1
+                record(path, sha, rr.size_bytes, rr.mtime_ns, "quarantined", f"extract_error: {_one_line(exc)}")
+                continue
+            timings["extract"] += time.process_time() - t1
+            article_id = ex.article.article_id
+            in_batch.add(article_id)
+            extractions.append(ex)
+            record(path, sha, rr.size_bytes, rr.mtime_ns, "processed", article_id=article_id)
+    finally:
+        freezer.release()
     t2 = time.perf_counter()
     tables = {
         "articles": to_table("articles", [e.article for e in extractions]),

@@ -270,3 +270,17 @@ def test_real_build_then_noop_rerun(settings):
     assert not again.built and again.build_skipped_reason == "nothing new"
     assert settings.warehouse_path.stat().st_mtime_ns == mtime
     assert again.warehouse_counts == first.warehouse_counts
+
+
+def test_batch_hands_frozen_heap_back_to_the_collector(settings):
+    """Extraction freezes the long-lived heap for speed (gc.freeze) and must unfreeze it when the batch ends,
+    whatever happens: a process that goes on (the CLI, an Airflow task) keeps a normal collector."""
+    import gc
+
+    for i, art in enumerate([ART_1, ART_2, ART_3, ART_4] * 6):
+        put(settings.inbox, f"a{i}.txt", art + f"\n\nفقرة رقم {i} عن الموضوع نفسه.\n")
+    paths = sorted(str(p) for p in settings.inbox.glob("*.txt"))
+    assert gc.get_freeze_count() == 0
+    result = runner._extract_batch(settings, paths, "run-test")
+    assert result.counts["processed"] == 24
+    assert gc.get_freeze_count() == 0
