@@ -10,7 +10,7 @@ from datetime import date
 from functools import cached_property
 
 from extractors.actors import ActorMention, actor_parent, actor_type, find_actors
-from extractors.dates import DateMention, find_dates
+from extractors.dates import DateMention, find_dates, may_hold_date
 from extractors.items import ItemMention, find_items, item_words_matcher
 from extractors.ner import NerMention
 from extractors.ner import enabled as ner_enabled
@@ -109,6 +109,8 @@ class SentenceView:
 
     @cached_property
     def dates(self) -> list[DateMention]:
+        if not may_hold_date(t.folded for t in self.toks):
+            return []
         return find_dates(self.text, self.pub)
 
     def span(self, a: int, b: int) -> str:

@@ -305,3 +305,47 @@ def test_fold_with_offsets_maps_back() -> None:
     assert ft.folded == "قال 2023 امس"
     i = ft.folded.index("امس")
     assert text[ft.orig(i):ft.orig(i + 3)] == "أمـس"
+
+
+def _sentences_of_the_bundled_texts() -> list[str]:
+    from pathlib import Path
+
+    from extractors.segments import split_sentences
+
+    root = Path(__file__).resolve().parents[1]
+    out = []
+    for path in sorted([*root.glob("examples/inbox/*.txt"), *root.glob("tests/fixtures/**/*.txt")]):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            out += [line[a:b] for a, b in split_sentences(line)]
+    return out
+
+
+def test_date_prefilter_never_hides_a_date() -> None:
+    """may_hold_date lets extraction skip the date regex; it must be true wherever find_dates finds something."""
+    from extractors.dates import may_hold_date
+    from extractors.tokens import tokens_of
+
+    sentences = _sentences_of_the_bundled_texts()
+    assert len(sentences) > 300
+    skipped = 0
+    for s in sentences:
+        if not may_hold_date(t.folded for t in tokens_of(s)):
+            skipped += 1
+            assert find_dates(s, date(2024, 5, 17)) == [], s
+    assert skipped > 0  # the shortcut does apply to some sentences
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("وصل الوفد الجمعة إلى العاصمة", True),
+    ("وقال الوزير إن بلاده لن تتراجع", False),
+    ("وبحلول ٢٠٢٤ سيكتمل التسليم", True),
+    ("وفي March كانت المفاوضات", True),
+    ("والأربعاء الماضي أعلنت الوزارة", True),
+])
+def test_date_prefilter_examples(text: str, expected: bool) -> None:
+    from extractors.dates import may_hold_date
+    from extractors.tokens import tokens_of
+
+    assert may_hold_date(t.folded for t in tokens_of(text)) is expected
+    if not expected:
+        assert find_dates(text, date(2024, 5, 17)) == []
