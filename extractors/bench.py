@@ -197,6 +197,9 @@ def run_bench(n_articles: int, *, workers: int | None = None, incremental: int =
             "stages": {k: round(v, 3) for k, v in _stages(first.timings).items()},
             "articles_per_second": round(n_articles / total, 1) if total else None,
             "articles_per_second_per_core": round(n_articles / total / settings.workers, 1) if total else None,
+            # extraction alone, per core: articles over the CPU seconds the workers spent in extract_article
+            "extract_articles_per_cpu_second": (round(n_articles / first.timings["extract_cpu"], 1)
+                                                if first.timings.get("extract_cpu") else None),
             "reference_seconds": round(ref_seconds, 3),
             "reference_terms": min(REFERENCE_TERMS, len(aliases)),
             "reference_matches": ref_matches,
@@ -236,6 +239,7 @@ def render(report: dict[str, Any], console: Console) -> None:
     console.print(table)
     console.print(f"throughput: {report['articles_per_second']} articles/s, "
                   f"{report['articles_per_second_per_core']} per core")
+    console.print(f"extraction alone: {report['extract_articles_per_cpu_second']} articles per CPU second (per core)")
     console.print(f"reference (1 core, decode + {report['reference_terms']}-term regex): "
                   f"{report['reference_seconds']:.2f}s; pipeline / reference = {report['pipeline_over_reference']}")
     if inc:

@@ -137,6 +137,7 @@ def _run_dbt(project: Path, work: Path, *, full_refresh: bool, docs: bool) -> tu
     common = [
         "--project-dir", str(project), "--profiles-dir", str(project),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        "--quiet",  # the full log goes to --log-path; the console shows errors only (results are summarised)
     ]
     parsed = dbtRunner().invoke(["parse", *common])
     if not parsed.success:

@@ -138,6 +138,8 @@ def test_bench_command_runs_the_pipeline(tmp_path):
     assert report["counts"]["processed"] + report["counts"]["duplicate"] == 30
     assert report["incremental"]["counts"]["processed"] + report["incremental"]["counts"]["duplicate"] == 5
     assert report["reference_seconds"] > 0 and report["pipeline_over_reference"] > 0
+    assert report["extract_articles_per_cpu_second"] > 0
+    assert report["stages"]["extract (cpu)"] > 0
     assert report["peak_rss"]["max_mb"] > 0
 
 
