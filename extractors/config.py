@@ -59,6 +59,11 @@ class Settings:
         return self.data_dir / "docs"
 
     @property
+    def dbt_work_dir(self) -> Path:
+        """dbt's target/ and logs/ between builds: kept so dbt parses only what changed (partial parsing)."""
+        return self.data_dir / "dbt"
+
+    @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
 

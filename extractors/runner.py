@@ -12,6 +12,7 @@ test can SIGKILL it at a known point. Unset in normal use.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import math
 import multiprocessing
@@ -209,11 +210,15 @@ class _HeapFreezer:
     def __init__(self, every: int = 500) -> None:
         self.every = every
         self.seen = 0
+        self.unfreeze_at_exit = False
 
     def tick(self) -> None:
         if self.seen in (1, 20) or (self.seen and self.seen % self.every == 0):
             gc.collect()
             gc.freeze()
+            if not self.unfreeze_at_exit:  # interpreter shutdown must see a normal heap (extension modules
+                atexit.register(gc.unfreeze)  # such as duckdb's report objects still alive at exit as leaks)
+                self.unfreeze_at_exit = True
         self.seen += 1
 
     def release(self) -> None:
@@ -418,6 +423,7 @@ def build(settings: Settings, docs: bool = True):
     test_pause("build")
     result = warehouse.build_warehouse(
         settings.lake_dir, settings.warehouse_path, docs_dir=settings.docs_dir if docs else None,
+        target_dir=settings.dbt_work_dir,
     )
     if result.ok:
         marker = _built_head_path(settings)
