@@ -213,7 +213,7 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
             item.modifier = True
         out.append(item)
         i = item.end
-    if not out and _TONS.isdisjoint(frozenset().union(*[t.keyset for t in toks])):
+    if not out and all(_TONS.isdisjoint(t.keyset) for t in toks):
         return out
     quantities = quantities_of()
     for item in out:  # quantity right before the item (or the item inside "أكثر من 400 طائرة")
