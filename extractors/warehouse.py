@@ -82,6 +82,8 @@ def build_warehouse(
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     project = dbt_project_dir()
     building = warehouse_path.with_name(warehouse_path.name + ".building")
+    docs_stamp = _project_fingerprint(project) if docs_dir is not None else ""
+    docs_current = docs_dir is not None and _docs_current(Path(docs_dir), docs_stamp)
 
     with _build_lock(warehouse_path), tempfile.TemporaryDirectory(prefix="mirsad-dbt-") as tmp:
         work = Path(target_dir).resolve() if target_dir else Path(tmp)
@@ -94,7 +96,8 @@ def build_warehouse(
                 shutil.copy2(wal, _wal(building))
         try:
             with _env(MIRSAD_LAKE_DIR=str(lake_dir), MIRSAD_WAREHOUSE=str(building)):
-                result, docs_html = _run_dbt(project, work, full_refresh=full_refresh, docs=docs_dir is not None)
+                result, docs_html = _run_dbt(project, work, full_refresh=full_refresh,
+                                             docs=docs_dir is not None and not docs_current)
             result.seconds = time.monotonic() - start
             if not result.ok:
                 raise WarehouseBuildError(
@@ -111,8 +114,34 @@ def build_warehouse(
             docs_dir.mkdir(parents=True, exist_ok=True)
             result.docs_path = docs_dir / "index.html"
             shutil.copyfile(docs_html, result.docs_path)
+            (docs_dir / _DOCS_STAMP).write_text(docs_stamp, encoding="utf-8")
+        elif docs_current:
+            result.docs_path = Path(docs_dir) / "index.html"  # type: ignore[arg-type]
     result.seconds = time.monotonic() - start
     return result
+
+
+_DOCS_STAMP = ".project-fingerprint"
+
+
+def _project_fingerprint(project: Path) -> str:
+    """Hash of the dbt project's own files and the dbt version: the docs site (models, columns, lineage,
+    column types) changes only when this does, not when new rows arrive."""
+    import hashlib
+
+    from dbt.version import __version__ as dbt_version
+
+    h = hashlib.sha256(dbt_version.encode())
+    for path in sorted(project.rglob("*")):
+        rel = path.relative_to(project)
+        if path.is_file() and rel.parts[0] not in ("target", "logs", "dbt_packages"):
+            h.update(str(rel).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _docs_current(docs_dir: Path, stamp: str) -> bool:
+    marker = docs_dir / _DOCS_STAMP
+    return (docs_dir / "index.html").is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == stamp
 
 
 def warehouse_counts(warehouse_path: Path) -> dict[str, int]:

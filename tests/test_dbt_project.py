@@ -260,6 +260,26 @@ def test_second_build_loads_only_new_batches(dbt_project: Path, lake: Path, tmp_
 
 
 @pytest.mark.slow
+def test_docs_regenerate_only_when_the_project_changes(dbt_project: Path, lake: Path, tmp_path: Path) -> None:
+    """New rows do not change the docs site (models, columns, lineage): a rebuild keeps it; a changed model
+    description regenerates it."""
+    warehouse, docs = tmp_path / "warehouse.duckdb", tmp_path / "docs"
+    first = build_warehouse(lake, warehouse, docs_dir=docs)
+    assert first.docs_path == docs / "index.html"
+    stamp = first.docs_path.stat().st_mtime_ns
+    write_batch(lake, BATCH_2, articles=[article("a3", BATCH_2, title="خبر جديد")],
+                ingestions=[ingestion("a3.txt", BATCH_2, "processed", "a3")])
+    second = build_warehouse(lake, warehouse, docs_dir=docs)
+    assert second.docs_path == first.docs_path and second.docs_path.stat().st_mtime_ns == stamp
+    assert warehouse_counts(warehouse)["dim_articles"] == 3  # the data did move on
+
+    yml = next(dbt_project.glob("models/marts/*.yml"))
+    yml.write_text(yml.read_text(encoding="utf-8").replace("description:", "description: (v2)", 1), encoding="utf-8")
+    third = build_warehouse(lake, warehouse, docs_dir=docs)
+    assert third.docs_path is not None and "(v2)" in third.docs_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_failing_test_raises_and_keeps_old_warehouse(dbt_project: Path, lake: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     build_warehouse(lake, warehouse)
