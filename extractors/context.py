@@ -5,9 +5,10 @@ Every fact extractor (transfers, statements, events) reads these views instead o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from typing import Any
 
 from extractors.actors import ActorMention, actor_parent, actor_type, find_actors
 from extractors.dates import DateMention, find_dates, may_hold_date
@@ -19,6 +20,26 @@ from extractors.persons import PersonMention, find_persons, role_heads_matcher
 from extractors.quantities import Quantity, find_quantities
 from extractors.segments import Sentence
 from extractors.tokens import Token, sentence_tokens
+
+
+class lazy_property:
+    """functools.cached_property without its per-instance lock (Python 3.11 takes an RLock on every first
+    access; a SentenceView is never shared between threads). The value lands in the instance ``__dict__``,
+    so later reads are plain attribute lookups."""
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, cls: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
 
 GROUP_ANAPHORS = frozenset({"الجماعه", "الحركه", "الميليشيا", "المليشيا", "التنظيم"})
 BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
@@ -42,11 +63,11 @@ class SentenceView:
     def text(self) -> str:
         return self.sentence.text
 
-    @cached_property
+    @lazy_property
     def actors(self) -> list[ActorMention]:
         return find_actors(self.toks)
 
-    @cached_property
+    @lazy_property
     def party_actors(self) -> list[ActorMention]:
         """Actors that can be a party (supplier, recipient, event actor): no media, no persons; ambiguous aliases
         only when the article names the same actor unambiguously; group anaphora resolved."""
@@ -70,18 +91,18 @@ class SentenceView:
             out.sort(key=lambda a: a.start)
         return out
 
-    @cached_property
+    @lazy_property
     def owner_actors(self) -> list[ActorMention]:
         """Actors that may own an item (مكونات إلكترونية غربية): parties plus ambiguous demonyms."""
         return [a for a in self.actors if a.kind != "person" and actor_type(a.actor_id) != "media"]
 
-    @cached_property
+    @lazy_property
     def may_name_persons(self) -> bool:
         """Cheap test before the person scan: a title/role word, a known person, or NER is on."""
         return role_heads_matcher().could_match(self.toks) or any(a.kind == "person" for a in self.actors) \
             or ner_enabled()
 
-    @cached_property
+    @lazy_property
     def persons(self) -> list[PersonMention]:
         found = find_persons(self.toks, self.text, self.actors)
         for m in self.ner:
@@ -89,12 +110,12 @@ class SentenceView:
                 found.append(PersonMention(m.start, m.end, self.span(m.start, m.end), None, None, m.start))
         return sorted(found, key=lambda p: p.start)
 
-    @cached_property
+    @lazy_property
     def ner(self) -> list[NerMention]:
         """Neural NER mentions when MIRSAD_NER is set (see extractors.ner), else none."""
         return ner_mentions(self.toks)
 
-    @cached_property
+    @lazy_property
     def quantities(self) -> list[Quantity]:
         return find_quantities(self.text)
 
@@ -103,11 +124,11 @@ class SentenceView:
         """Whether looking for items is worth it here (some item word occurs)."""
         return item_words_matcher().could_match(self.toks)
 
-    @cached_property
+    @lazy_property
     def items(self) -> list[ItemMention]:
         return find_items(self.toks, self.text, 0, self.owner_actors, lambda: self.quantities)
 
-    @cached_property
+    @lazy_property
     def dates(self) -> list[DateMention]:
         if not may_hold_date(t.folded for t in self.toks):
             return []

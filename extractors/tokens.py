@@ -23,17 +23,14 @@ QUOTES_CLOSE = set("\"»”’'")
 @dataclass(slots=True, eq=False)  # not frozen: frozen dataclasses pay object.__setattr__ per field
 class Token:
     text: str
-    folded: str
     start: int
     end: int
+    folded: str
     variants: tuple[tuple[str, str], ...]  # (stem, stripped prefix), exact form first
     keys: tuple[tuple[str, str], ...]  # variants with a leading article removed: the lexicon lookup keys
     keyset: frozenset[str]  # the keys alone, for a fast "could any lexicon entry start here" test
     tailset: frozenset[str]  # keys a later word of a phrase may match (bare, or with ال / و / وال)
-
-    @property
-    def is_punct(self) -> bool:
-        return all(c in PUNCT for c in self.text)
+    is_punct: bool  # every character is punctuation (decided once per distinct token text)
 
 
 @lru_cache(maxsize=200_000)
@@ -72,7 +69,7 @@ def _analyse(raw: str) -> tuple:
     folded = fold_token(raw)
     keys = keys_of(folded)
     tails = frozenset(k for k, p in keys if p in ("", "ال", "و", "وال"))
-    return folded, variants_of(folded), keys, frozenset(k for k, _ in keys), tails
+    return folded, variants_of(folded), keys, frozenset(k for k, _ in keys), tails, all(c in PUNCT for c in raw)
 
 
 class TokenList(list):
@@ -122,6 +119,5 @@ def tokens_of(text: str, base: int = 0) -> TokenList:
         # is the token itself: one C-level find instead of a match object per token
         start = find(raw, end)
         end = start + len(raw)
-        folded, variants, keys, keyset, tails = analyse(raw)
-        append(Token(raw, folded, base + start, base + end, variants, keys, keyset, tails))
+        append(Token(raw, base + start, base + end, *analyse(raw)))
     return out
