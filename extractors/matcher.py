@@ -58,6 +58,14 @@ class PhraseMatcher:
         firsts = self._firsts
         return any(not firsts.isdisjoint(t.keyset) for t in toks)
 
+    def starts_in(self, toks: list[Token]) -> list[int]:
+        """Positions where an entry can start (its first word is there); only these need ``match_at``."""
+        starts = getattr(toks, "starts", None)
+        if starts is not None:  # a TokenList remembers where each matcher can start
+            return starts(self._firsts)
+        firsts = self._firsts
+        return [i for i, t in enumerate(toks) if not firsts.isdisjoint(t.keyset)]
+
     def __contains__(self, word: str) -> bool:
         return _strip_article(fold_token(word)) in self._by_first
 
@@ -98,16 +106,11 @@ class PhraseMatcher:
         n = len(toks)
         hi = n if hi is None else hi
         out: list[Match] = []
-        starts = getattr(toks, "starts", None)
-        if starts is not None:  # a TokenList remembers where each matcher can start
-            positions = starts(self._firsts)
-            if not positions:
-                return out
-            if lo > 0 or hi < n:
-                positions = [i for i in positions if lo <= i < hi]
-        else:
-            firsts = self._firsts
-            positions = [i for i in range(lo, hi) if not firsts.isdisjoint(toks[i].keyset)]
+        positions = self.starts_in(toks)
+        if not positions:
+            return out
+        if lo > 0 or hi < n:
+            positions = [i for i in positions if lo <= i < hi]
         covered = lo
         for i in positions:
             if i < covered:

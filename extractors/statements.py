@@ -198,6 +198,7 @@ def _content(view: SentenceView, i: int, end_limit: int, object_verb: bool) -> t
 def _clause_end(view: SentenceView, k: int, n: int) -> int:
     """End of an indirect clause: sentence end, or a comma/و followed by a new reporting verb."""
     lx = _lex()
+    verb_at = lx.verbs.starts_in(view.toks)
     j = k
     depth_quote = None
     while j < n:
@@ -207,7 +208,7 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
         elif depth_quote is not None and t.text == depth_quote:
             depth_quote = None
         elif depth_quote is None and j > k:
-            m = lx.verbs.match_at(view.toks, j)
+            m = lx.verbs.match_at(view.toks, j) if j in verb_at else None
             if m is not None and (view.toks[j - 1].text in ("،", ",") or view.toks[j].folded.startswith("و")
                                   or view.toks[j].folded.startswith(("م",))):
                 k2 = j - 1 if view.toks[j - 1].text in ("،", ",") else j

@@ -289,12 +289,13 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
         before = [it for it in view.items if it.end <= t.start]
         items = before[-1:] if before else []
     prod = _lex().production
+    prod_at = prod.starts_in(view.toks)
     keep = []
     for it in items:
         if t.lemma == "استخدم" and it.start > 0 and view.toks[it.start - 1].folded == "في":
             continue  # "مكونات تستخدم في الطائرات المسيرة": what the components go into
         # an item being developed/produced is not moving: "معدات مستخدمة لإنتاج الصواريخ"
-        if not t.pronoun_object and any(prod.match_at(view.toks, p) for p in range(max(0, it.start - 2), it.start)):
+        if not t.pronoun_object and any(prod.match_at(view.toks, p) for p in prod_at if it.start - 2 <= p < it.start):
             continue
         keep.append(it)
     return keep
