@@ -470,6 +470,7 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
 
         t = time.perf_counter()
         committed = commit_batches(settings, [r.batch_id for r in results], run_id)
+        pa.default_memory_pool().release_unused()  # the commit's Arrow buffers go back before dbt/DuckDB grow
         timings["commit"] = time.perf_counter() - t
         summary.batch_id = committed["batch_id"]
         summary.counts = {s: committed[s] for s in INGESTION_STATUSES}
