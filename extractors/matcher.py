@@ -7,7 +7,6 @@ may carry the article or the conjunction و.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,23 +32,67 @@ def _strip_article(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 3 else word
 
 
+class _Node:
+    """A trie node over the words after a phrase's first one. A later word matches a child when it is the
+    child's word exactly or carries it (article stripped) under a tail proclitic: ``Token.tailset``."""
+
+    __slots__ = ("by_word", "by_stem", "children", "entry")
+
+    def __init__(self) -> None:
+        self.children: dict[tuple[str, str], _Node] = {}
+        self.by_word: dict[str, list[_Node]] = {}  # child word -> children (exact form)
+        self.by_stem: dict[str, list[_Node]] = {}  # child word without its article -> children
+        self.entry: tuple[int, tuple[str, ...], Any] | None = None  # (listing order, key, value) ending here
+
+    def child(self, word: str, stem: str) -> _Node:
+        node = self.children.get((word, stem))
+        if node is None:
+            node = self.children[(word, stem)] = _Node()
+            self.by_word.setdefault(word, []).append(node)
+            self.by_stem.setdefault(stem, []).append(node)
+        return node
+
+    def longest(self, toks: list[Token], j: int, depth: int) -> tuple[int, int, tuple[str, ...], Any] | None:
+        """(length, order, key, value) of the longest entry through this node matching ``toks[j:]``; among
+        equally long ones the earliest listed."""
+        entry = self.entry
+        best = None if entry is None else (depth, *entry)
+        if j >= len(toks):
+            return best
+        tok = toks[j]
+        nodes = self.by_word.get(tok.folded, [])
+        by_stem = self.by_stem
+        for stem in tok.tailset:
+            more = by_stem.get(stem)
+            if more:
+                nodes = nodes + more
+        for node in nodes:
+            found = node.longest(toks, j + 1, depth + 1) if node.children else (
+                None if node.entry is None else (depth + 1, *node.entry))
+            if found is not None and (best is None or found[0] > best[0]
+                                      or (found[0] == best[0] and found[1] < best[1])):
+                best = found
+        return best
+
+
 class PhraseMatcher:
     """Map folded phrases to values; find non-overlapping longest matches in a token list."""
 
     def __init__(self, entries: Iterable[tuple[str, Any]], *, allow_prefix: bool = True,
                  prefixes: frozenset[str] | None = None) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], Any]]] = defaultdict(list)
+        self._roots: dict[str, _Node] = {}
         self.allow_prefix = allow_prefix
         self.prefixes = prefixes  # when set, the only proclitics a first token may carry (verbs: و، ف)
-        for phrase, value in entries:
+        for order, (phrase, value) in enumerate(entries):
             key = phrase_key(phrase)
             if not key:
                 continue
-            first = _strip_article(key[0])
-            self._by_first[first].append((key, value, tuple(_strip_article(k) for k in key)))
-        for lst in self._by_first.values():
-            lst.sort(key=lambda kv: -len(kv[0]))
-        self._firsts = frozenset(self._by_first)
+            node = self._roots.setdefault(_strip_article(key[0]), _Node())
+            for k in range(1, len(key)):
+                node = node.child(key[k], _strip_article(key[k]))
+            if node.entry is None:  # the same phrase twice: the first entry wins
+                node.entry = (order, key, value)
+        self._firsts = frozenset(self._roots)
 
     def could_match(self, toks: list[Token]) -> bool:
         """Cheap test: does any token start an entry?"""
@@ -67,40 +110,35 @@ class PhraseMatcher:
         return [i for i, t in enumerate(toks) if not firsts.isdisjoint(t.keyset)]
 
     def __contains__(self, word: str) -> bool:
-        return _strip_article(fold_token(word)) in self._by_first
+        return _strip_article(fold_token(word)) in self._roots
 
     def match_at(self, toks: list[Token], i: int) -> Match | None:
-        if self._firsts.isdisjoint(toks[i].keyset):
+        """The longest entry starting at token ``i`` (the earliest-listed one among equally long entries);
+        a later reading of the first token (another proclitic split) wins only with a longer entry."""
+        tok = toks[i]
+        if self._firsts.isdisjoint(tok.keyset):
             return None
-        best: Match | None = None
-        keys = toks[i].keys if self.allow_prefix else toks[i].keys[:1]
-        by_first = self._by_first
+        best: tuple[int, int, tuple[str, ...], Any] | None = None
+        best_prefix = ""
+        keys = tok.keys if self.allow_prefix else tok.keys[:1]
+        roots = self._roots
         allowed = self.prefixes
         for key0, prefix in keys:
             if allowed is not None and prefix not in allowed:
                 continue
-            cands = by_first.get(key0)
-            if not cands:
+            node = roots.get(key0)
+            if node is None:
                 continue
-            ntoks = len(toks)
-            for key, value, stripped in cands:
-                n = len(key)
-                if best is not None and n <= best.end - best.start:
-                    break
-                if i + n > ntoks:
-                    continue
-                ok = True
-                for k in range(1, n):
-                    tok = toks[i + k]
-                    if tok.folded != key[k] and stripped[k] not in tok.tailset:
-                        ok = False
-                        break
-                if ok:
-                    if prefix.endswith("ال") and key[0].startswith("ال"):
-                        prefix = prefix[:-2]
-                    best = Match(i, i + n, value, prefix, key)
-                    break
-        return best
+            found = node.longest(toks, i + 1, 1) if node.children else (
+                (1, *node.entry) if node.entry is not None else None)
+            if found is not None and (best is None or found[0] > best[0]):
+                best, best_prefix = found, prefix
+        if best is None:
+            return None
+        n, _, key, value = best
+        if best_prefix.endswith("ال") and key[0].startswith("ال"):
+            best_prefix = best_prefix[:-2]
+        return Match(i, i + n, value, best_prefix, key)
 
     def find(self, toks: list[Token], lo: int = 0, hi: int | None = None) -> list[Match]:
         n = len(toks)

@@ -1,0 +1,133 @@
+"""The phrase matcher: longest match, earliest-listed entry on ties, clitics on the first and later words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractors.matcher import Match, PhraseMatcher, phrase_key
+from extractors.tokens import Token, tokens_of
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _strip(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) > 3 else word
+
+
+def reference_match(entries: list[tuple[tuple[str, ...], Any]], toks: list[Token], i: int,
+                    allow_prefix: bool = True, prefixes: frozenset[str] | None = None) -> tuple | None:
+    """The definition, entry by entry: for each reading of the first token, the longest listed phrase whose
+    later words equal the tokens or hide under a tail proclitic; a later reading must be strictly longer."""
+    best = None
+    keys = toks[i].keys if allow_prefix else toks[i].keys[:1]
+    for key0, prefix in keys:
+        if prefixes is not None and prefix not in prefixes:
+            continue
+        listed = [(k, v) for k, v in entries if k and _strip(k[0]) == key0]
+        listed.sort(key=lambda kv: -len(kv[0]))
+        for key, value in listed:
+            n = len(key)
+            if best is not None and n <= best[1] - best[0]:
+                break
+            if i + n > len(toks):
+                continue
+            if all(toks[i + k].folded == key[k] or _strip(key[k]) in toks[i + k].tailset for k in range(1, n)):
+                p = prefix[:-2] if prefix.endswith("ال") and key[0].startswith("ال") else prefix
+                best = (i, i + n, value, p, key)
+                break
+    return best
+
+
+def _as_tuple(m: Match | None) -> tuple | None:
+    return None if m is None else (m.start, m.end, m.value, m.prefix, m.key)
+
+
+ENTRIES = [
+    ("جمهورية", "bare"),
+    ("جمهورية مصر العربية", "EGY"),
+    ("جمهورية مصر", "EGY-short"),
+    ("الجمهورية الإسلامية الإيرانية", "IRN"),
+    ("الجمهورية الإسلامية", "IRN-short"),
+    ("جمهورية مصر العربية", "EGY-again"),  # listed twice: the first listing wins
+    ("مجلس الأمن", "unsc"),
+    ("مجلس الأمن القومي", "nsc"),
+    ("طائرات مسيرة", "drones"),
+]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("زار جمهورية مصر العربية أمس", (1, 4, "EGY", "")),
+    ("وفي جمهورية مصر اليوم", (1, 3, "EGY-short", "")),
+    ("وزار وفد الجمهورية الإسلامية الإيرانية", (2, 5, "IRN", "")),
+    ("وقال مجلس الأمن القومي", (1, 4, "nsc", "")),
+    ("بيان لمجلس الأمن", (1, 3, "unsc", "ل")),
+    ("وبالطائرات المسيرة", (0, 2, "drones", "وبال")),
+    ("والجمهورية وحدها", (0, 1, "bare", "وال")),
+])
+def test_longest_listed_phrase_wins(text: str, expected: tuple) -> None:
+    matcher = PhraseMatcher(ENTRIES)
+    toks = tokens_of(text)
+    found = [m for m in (matcher.match_at(toks, i) for i in range(len(toks))) if m is not None]
+    assert (found[0].start, found[0].end, found[0].value, found[0].prefix) == expected
+
+
+def test_later_words_may_carry_article_or_waw() -> None:
+    matcher = PhraseMatcher([("صواريخ باليستية", "bm")])
+    assert matcher.find(tokens_of("صواريخ الباليستية"))[0].value == "bm"
+    assert matcher.find(tokens_of("صواريخ وباليستية"))[0].value == "bm"
+    assert matcher.find(tokens_of("صواريخ بباليستية")) == []  # ب is not a tail proclitic
+
+
+def _texts() -> list[str]:
+    files = sorted((ROOT / "examples" / "inbox").glob("*.txt")) + sorted((ROOT / "tests" / "fixtures").rglob("*.txt"))
+    return [p.read_text(encoding="utf-8", errors="replace") for p in files]
+
+
+def test_every_lexicon_matches_as_defined_on_the_bundled_texts() -> None:
+    """Every production lexicon, at every token of every bundled text, gives what the entry-by-entry
+    definition gives (the trie is only an index)."""
+    from extractors import actors, events, items, persons, statements, transfers
+
+    def entries_of(build) -> list[tuple[str, Any]]:
+        captured: list[tuple[str, Any]] = []
+        original = PhraseMatcher.__init__
+
+        def spy(self, entries, **kw):  # type: ignore[no-untyped-def]
+            listed = list(entries)
+            captured.append((listed, kw))
+            original(self, listed, **kw)
+
+        PhraseMatcher.__init__ = spy  # type: ignore[method-assign]
+        try:
+            build.cache_clear()
+            build()
+        finally:
+            PhraseMatcher.__init__ = original  # type: ignore[method-assign]
+            build.cache_clear()
+        return captured
+
+    builders = [actors._matcher, items._items, items._models, persons._roles, transfers._lex, statements._lex,
+                events._triggers, events._blockers]
+    lexicons = [c for b in builders for c in entries_of(b)]
+    assert len(lexicons) >= 11
+    sentences = [line for text in _texts() for line in text.splitlines() if line.strip()]
+    assert len(sentences) > 100
+    checked = hits = 0
+    for listed, kw in lexicons:
+        matcher = PhraseMatcher(listed, **kw)
+        keyed = [(phrase_key(p), v) for p, v in listed]
+        firsts = {_strip(k[0]) for k, _ in keyed if k}
+        for line in sentences:
+            toks = tokens_of(line)
+            for i, tok in enumerate(toks):
+                if firsts.isdisjoint(tok.keyset):
+                    assert matcher.match_at(toks, i) is None
+                    continue
+                got = _as_tuple(matcher.match_at(toks, i))
+                assert got == reference_match(keyed, toks, i, kw.get("allow_prefix", True), kw.get("prefixes"))
+                checked += 1
+                hits += got is not None
+    assert checked > 1000 and hits > 300
