@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.textnorm import fold_token, tokenize
-from extractors.tokens import Token
+from extractors.tokens import FirstWords, Token
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
@@ -93,11 +93,12 @@ class PhraseMatcher:
             if node.entry is None:  # the same phrase twice: the first entry wins
                 node.entry = (order, key, value)
         self._firsts = frozenset(self._roots)
+        self._bit = FirstWords.bit(self._firsts)
 
     def could_match(self, toks: list[Token]) -> bool:
         """Cheap test: does any token start an entry?"""
-        if hasattr(toks, "starts"):
-            return bool(toks.starts(self._firsts))
+        if hasattr(toks, "may_start"):
+            return toks.may_start(self._firsts, self._bit)
         firsts = self._firsts
         return any(not firsts.isdisjoint(t.keyset) for t in toks)
 
@@ -105,7 +106,7 @@ class PhraseMatcher:
         """Positions where an entry can start (its first word is there); only these need ``match_at``."""
         starts = getattr(toks, "starts", None)
         if starts is not None:  # a TokenList remembers where each matcher can start
-            return starts(self._firsts)
+            return starts(self._firsts, self._bit)
         firsts = self._firsts
         return [i for i, t in enumerate(toks) if not firsts.isdisjoint(t.keyset)]
 

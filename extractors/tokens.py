@@ -31,6 +31,37 @@ class Token:
     keyset: frozenset[str]  # the keys alone, for a fast "could any lexicon entry start here" test
     tailset: frozenset[str]  # keys a later word of a phrase may match (bare, or with ال / و / وال)
     is_punct: bool  # every character is punctuation (decided once per distinct token text)
+    lexicons: int  # bit set of the registered lexicons one of whose entries can start here (see FirstWords)
+
+
+class FirstWords:
+    """Registry of the lexicons' first words. Each distinct first-word set gets a bit; a token carries the
+    bits of the lexicons it can start an entry of, so "where can this lexicon start" is an integer test per
+    token instead of a set intersection. Registering a lexicon invalidates the bits computed so far:
+    ``version`` tells a token list whether its bits are current."""
+
+    version = 0
+    _bits: dict[frozenset[str], int] = {}
+    _key_bits: dict[str, int] = {}
+
+    @classmethod
+    def bit(cls, firsts: frozenset[str]) -> int:
+        bit = cls._bits.get(firsts)
+        if bit is None:
+            bit = cls._bits[firsts] = 1 << len(cls._bits)
+            key_bits = cls._key_bits
+            for key in firsts:
+                key_bits[key] = key_bits.get(key, 0) | bit
+            cls.version += 1
+            _analyse.cache_clear()
+        return bit
+
+    @classmethod
+    def of(cls, keys: frozenset[str]) -> int:
+        get, bits = cls._key_bits.get, 0
+        for key in keys:
+            bits |= get(key, 0)
+        return bits
 
 
 @lru_cache(maxsize=200_000)
@@ -69,13 +100,16 @@ def _analyse(raw: str) -> tuple:
     folded = fold_token(raw)
     keys = keys_of(folded)
     tails = frozenset(k for k, p in keys if p in ("", "ال", "و", "وال"))
-    return folded, variants_of(folded), keys, frozenset(k for k, _ in keys), tails, all(c in PUNCT for c in raw)
+    keyset = frozenset(k for k, _ in keys)
+    return folded, variants_of(folded), keys, keyset, tails, all(c in PUNCT for c in raw), FirstWords.of(keyset)
 
 
 class TokenList(list):
     """A sentence's tokens plus, per lexicon, the positions where one of its entries can start: computed on
     first use and kept, since several extractors look up the same lexicon in the same sentence."""
 
+    version = -1  # FirstWords.version when the tokens were analysed
+    _lexicons: int | None = None
     _keys: frozenset[str] | None = None
     _starts: dict[frozenset[str], list[int]] | None = None
     actors_cache: list | None = None  # find_actors over the whole list, computed once
@@ -87,15 +121,36 @@ class TokenList(list):
             keys = self._keys = frozenset().union(*[t.keyset for t in self])
         return keys
 
-    def starts(self, firsts: frozenset[str]) -> list[int]:
-        """Positions of the tokens with a lookup key in ``firsts`` (a lexicon's first words)."""
+    @property
+    def lexicons(self) -> int:
+        """Bits of the lexicons that can start an entry somewhere in the list."""
+        bits = self._lexicons
+        if bits is None:
+            bits = 0
+            for t in self:
+                bits |= t.lexicons
+            self._lexicons = bits
+        return bits
+
+    def may_start(self, firsts: frozenset[str], bit: int) -> bool:
+        """Whether a token has a lookup key in ``firsts``, the first words of the lexicon with bit ``bit``."""
+        if self.version == FirstWords.version:
+            return bool(self.lexicons & bit)
+        return not firsts.isdisjoint(self.all_keys)
+
+    def starts(self, firsts: frozenset[str], bit: int = 0) -> list[int]:
+        """Positions of the tokens with a lookup key in ``firsts`` (a lexicon's first words; ``bit`` its
+        FirstWords bit, when it has one)."""
         cache = self._starts
         if cache is None:
             cache = self._starts = {}
         found = cache.get(firsts)
         if found is None:
-            common = firsts & self.all_keys
-            found = [i for i, t in enumerate(self) if not common.isdisjoint(t.keyset)] if common else []
+            if bit and self.version == FirstWords.version:
+                found = [i for i, t in enumerate(self) if t.lexicons & bit] if self.lexicons & bit else []
+            else:
+                common = firsts & self.all_keys
+                found = [i for i, t in enumerate(self) if not common.isdisjoint(t.keyset)] if common else []
             cache[firsts] = found
         return found
 
@@ -112,6 +167,7 @@ def tokens_of(text: str, base: int = 0) -> TokenList:
     """Tokenise ``text`` (the camel-tools split, see ``textnorm.tokenize``) with offsets relative to ``base``
     and matching variants."""
     out = TokenList()
+    out.version = FirstWords.version
     append, find, analyse = out.append, text.find, _analyse
     end = 0
     for raw in tokenize(text):

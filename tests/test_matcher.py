@@ -131,3 +131,28 @@ def test_every_lexicon_matches_as_defined_on_the_bundled_texts() -> None:
                 checked += 1
                 hits += got is not None
     assert checked > 1000 and hits > 300
+
+
+def test_a_lexicon_registered_after_tokenising_still_finds_its_words() -> None:
+    """Token lists made before a lexicon existed carry no bit for it: they must fall back to the key test."""
+    toks = tokens_of("وصلت شحنة من الزنابير الفضية إلى الميناء")
+    late = PhraseMatcher([("زنبور فضي", "late-entry"), ("زنابير فضية", "late-entry")])
+    assert late.could_match(toks)
+    assert [m.value for m in late.find(toks)] == ["late-entry"]
+    fresh = tokens_of("وصلت شحنة من الزنابير الفضية إلى الميناء")
+    assert fresh.version > toks.version
+    assert fresh.starts(late._firsts, late._bit) == toks.starts(late._firsts) == [3]
+    assert not PhraseMatcher([("كلمة غائبة", 1)]).could_match(fresh)
+
+
+def test_start_positions_by_lexicon_bits_equal_the_key_test() -> None:
+    from extractors import actors, items
+
+    lexicons = [actors._matcher(), items._items(), items._models()]
+    for text in _texts()[:20]:
+        for line in text.splitlines():
+            toks = tokens_of(line)
+            for m in lexicons:
+                by_keys = [i for i, t in enumerate(toks) if not m._firsts.isdisjoint(t.keyset)]
+                assert toks.starts(m._firsts, m._bit) == by_keys
+                assert toks.may_start(m._firsts, m._bit) == bool(by_keys)
