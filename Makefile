@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+# the fastest-built python3.11 on this machine (see scripts/pick_python.sh); override with PYTHON=...
+PYTHON ?= $(shell bash scripts/pick_python.sh)
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Rebuilt when pyproject.toml changes (or the stamp is removed); otherwise `make venv` does nothing.
