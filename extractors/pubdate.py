@@ -57,7 +57,14 @@ def parse_iso_date(value: str | None) -> date | None:
         return None
 
 
+# An absolute day date always has a year, and a year is digits (Arabic-Indic ones fold to ASCII): a line
+# without any decimal digit cannot hold one, and the date scan is skipped.
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def _first_day_date(text: str) -> date | None:
+    if _ANY_DIGIT.search(text) is None:
+        return None
     for mention in find_dates(_blank_times(text), None):
         if mention.kind == "absolute" and mention.granularity == "day" and mention.value is not None:
             return mention.value
@@ -75,6 +82,8 @@ def _blank_times(line: str) -> str:
 def _date_after_label(line: str, label_end: int) -> date | None:
     """The absolute day date that directly follows a label ending at folded offset ``label_end`` (only a
     weekday, يوم, في or punctuation may sit between): "نشرت روسيا ... في 12 يوليو" is a sentence, not a label."""
+    if _ANY_DIGIT.search(line) is None:
+        return None
     line = _blank_times(line)
     for mention in find_dates(line, None):
         if mention.kind != "absolute" or mention.granularity != "day" or mention.value is None:
@@ -86,6 +95,8 @@ def _date_after_label(line: str, label_end: int) -> date | None:
 
 def _is_date_only(line: str) -> bool:
     """The line holds one absolute day date and nothing else but times/weekdays/punctuation."""
+    if _ANY_DIGIT.search(line) is None:
+        return False
     line = _blank_times(line)
     mentions = find_dates(line, None)
     if not mentions or mentions[0].granularity != "day" or mentions[0].kind != "absolute":

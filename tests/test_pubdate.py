@@ -105,3 +105,25 @@ def test_time_of_day_next_to_the_date_is_not_a_day() -> None:
 
     assert date_from_line("نُشر: 11:05-11 أبريل 2022 م ـ 10 رمضان 1443 هـ") == date(2022, 4, 11)
     assert date_from_line("12:30 - 3 مارس 2024") == date(2024, 3, 3)
+
+
+def test_lines_without_digits_never_hold_an_absolute_day_date() -> None:
+    """The date-line checks skip the date scan on lines with no digit: every absolute day date found in the
+    bundled texts (and in these spellings) has one."""
+    from pathlib import Path
+
+    from extractors.dates import find_dates
+    from extractors.pubdate import _ANY_DIGIT
+
+    root = Path(__file__).resolve().parents[1]
+    lines = ["الثالث من مارس ٢٠٢٣", "۲۱ أغسطس ۲۰۲۳", "الخميس 3 آذار/مارس 2023", "21st, August 2023 GMT",
+             "الثالث من مارس", "يوم الجمعة الماضي", "مطلع العام المقبل"]
+    for path in sorted((root / "examples").rglob("*.txt")) + sorted((root / "tests" / "fixtures").rglob("*.txt")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    found = 0
+    for line in lines:
+        day_dates = [m for m in find_dates(line, None) if m.kind == "absolute" and m.granularity == "day"]
+        if day_dates:
+            found += 1
+            assert _ANY_DIGIT.search(line), line
+    assert found >= 20
