@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 # ---------------------------------------------------------------------------------------------------------
@@ -79,8 +79,11 @@ def _fold_chars(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=512)
 def fold_with_offsets(text: str) -> FoldedText:
-    """Fold ``text`` for matching, remembering where characters were deleted."""
+    """Fold ``text`` for matching, remembering where characters were deleted. Cached: the date and the
+    quantity scans of a sentence, and the publication-date and segmentation checks of a head line, fold
+    the same text."""
     folded = _fold_chars(text)
     if len(folded) == len(text):
         return FoldedText(text, folded, ())
