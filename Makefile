@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 # Rebuilt when pyproject.toml changes (or the stamp is removed); otherwise `make venv` does nothing.
 STAMP := $(VENV)/.mirsad-installed
 TORCH_VERSION ?= 2.13.0
+# the modules mypyc compiles (extractors/compiled.py): rebuilt by `make compile` when one changes
+COMPILE_STAMP := $(VENV)/.mirsad-compiled
+COMPILED_SRC := extractors/compiled.py $(shell sed -n '/^COMPILED = (/,/^)/p' extractors/compiled.py | grep -o '"[a-z_]*"' | sed 's/"//g; s|.*|extractors/&.py|')
 
 INBOX ?= $(CURDIR)/examples/inbox
 DATA_DIR ?= $(CURDIR)/data
@@ -21,22 +24,33 @@ ALLOW_NO_TESTS ?= 0
 export MIRSAD_INBOX := $(INBOX)
 export MIRSAD_DATA_DIR := $(DATA_DIR)
 
-.PHONY: help venv demo airflow-init airflow-ui test lint docs bench clean distclean
+.PHONY: help venv compile demo airflow-init airflow-ui test lint docs bench clean distclean
 
 help:
 	@echo "make demo       run mirsad_ingest + mirsad_warehouse once (Airflow, SQLite) over $(INBOX), print a summary"
 	@echo "make test       ruff + pytest (unit, dbt, Airflow end-to-end)"
 	@echo "make docs       serve the dbt docs of the last build on http://127.0.0.1:$(DOCS_PORT)"
 	@echo "make airflow-ui airflow standalone (web UI on http://localhost:8080) with the repo's DAGs"
-	@echo "make lint | bench | venv | clean | distclean"
+	@echo "make lint | bench | venv | compile | clean | distclean"
 
 venv: $(STAMP)
 
 # torch first, pinned: camel-tools pulls it in, and an unpinned resolve would fetch a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(COMPILE_STAMP)
+
+# The install compiles the extraction hot path with mypyc (setup.py; MIRSAD_COMPILE=0 skips it). After an edit
+# to one of those modules the package runs its pure-Python sources (extractors/compiled.py) until this rebuilds.
+compile: $(COMPILE_STAMP)
+
+$(COMPILE_STAMP): $(COMPILED_SRC) | $(STAMP)
+	@# the venv step may just have compiled (and touched this stamp): build only if a source is still newer
+	@if [ ! -f $@ ] || [ -n "$$(find $(COMPILED_SRC) -newer $@)" ]; then \
+	  echo "$(BIN)/python -m pip install --quiet --no-deps -e .  (mypyc: compiling the extraction modules)"; \
+	  $(BIN)/python -m pip install --quiet --no-deps -e .; fi
 	@touch $@
 
 airflow-init: venv
@@ -52,7 +66,7 @@ airflow-ui: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: lint
+test: lint compile
 	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ] && [ "$(ALLOW_NO_TESTS)" = 1 ]; then \
 	  echo "pytest collected no tests (exit 5): nothing was tested"; rc=0; fi; \
@@ -71,4 +85,4 @@ clean:
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) build extractors/*.so extractors/compiled_from.json

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from extractors.actors import ActorMention, actor_parent, actor_type, find_actors
 from extractors.dates import DateMention, find_dates, may_hold_date
 from extractors.items import ItemMention, find_items, item_words_matcher
@@ -22,6 +24,7 @@ from extractors.segments import Sentence
 from extractors.tokens import Token, sentence_tokens
 
 
+@mypyc_attr(native_class=False)
 class lazy_property:
     """functools.cached_property without its per-instance lock (Python 3.11 takes an RLock on every first
     access; a SentenceView is never shared between threads). The value lands in the instance ``__dict__``,
@@ -46,6 +49,7 @@ BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", 
 QUOTE_CHARS = frozenset("\"«»“”")
 
 
+@mypyc_attr(native_class=False)
 @dataclass
 class SentenceView:
     sentence: Sentence
@@ -126,7 +130,10 @@ class SentenceView:
 
     @lazy_property
     def items(self) -> list[ItemMention]:
-        return find_items(self.toks, self.text, 0, self.owner_actors, lambda: self.quantities)
+        return find_items(self.toks, self.text, 0, self.owner_actors, self.quantities_now)
+
+    def quantities_now(self) -> list[Quantity]:
+        return self.quantities
 
     @lazy_property
     def dates(self) -> list[DateMention]:

@@ -74,8 +74,8 @@ def anniversaries(view: SentenceView) -> list[tuple[EventCandidate, DateMention]
             continue
         n = _ORDINALS.get(toks[i + 1].folded)
         if n is None:
-            m = toks[i + 1].folded
-            n = int(m) if m.isdigit() else None
+            word = toks[i + 1].folded
+            n = int(word) if word.isdigit() else None
         if n is None:
             continue
         try:
@@ -157,11 +157,12 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
 
     # a diplomatic occasion is one date: a visit dated in the sentence dates the meeting held during it
     occasion = {"meeting", "visit", "phone_call", "agreement"}
-    dated = [c.date for c in cands if c.event_type in occasion and c.date is not None and c.date.kind != "vague"]
-    if len({d.start for d in dated}) == 1:
+    occasion_dates = [c.date for c in cands
+                      if c.event_type in occasion and c.date is not None and c.date.kind != "vague"]
+    if len({d.start for d in occasion_dates}) == 1:
         for c in cands:
             if c.event_type in occasion and c.date is None and c.strong:
-                c.date = dated[0]
+                c.date = occasion_dates[0]
     out: dict[str, EventCandidate] = {}
     for c in cands:
         dated = c.date is not None and (c.date.kind != "vague" or c.event_type in _NEED_DATE)

@@ -120,7 +120,9 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                 m.end in item_at or m.end in models):
             continue  # "مكونات صواريخ كروز": components of the item that follows
         if i > 0 and (toks[i - 1].folded in _AGAINST or i > 1 and toks[i - 2].folded in _AGAINST):
-            i = (m or mm).end  # "ضد الطائرات المسيرة": what the materiel is against, not what moves
+            here = m or mm
+            assert here is not None
+            i = here.end  # "ضد الطائرات المسيرة": what the materiel is against, not what moves
             continue
         if m is None:
             assert mm is not None

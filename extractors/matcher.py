@@ -83,7 +83,8 @@ class PhraseMatcher:
         self._roots: dict[str, _Node] = {}
         self.allow_prefix = allow_prefix
         self.prefixes = prefixes  # when set, the only proclitics a first token may carry (verbs: و، ف)
-        for order, (phrase, value) in enumerate(entries):
+        self.entries = list(entries)  # as listed: the definition the trie indexes (tests check one against the other)
+        for order, (phrase, value) in enumerate(self.entries):
             key = phrase_key(phrase)
             if not key:
                 continue

@@ -182,9 +182,9 @@ def _parse_phrase(phrase: str) -> _Parsed | None:
         return None
     if vague is not None:
         return _Parsed(vague[0], vague[1], True, scale, words_only, False)
-    value = total + current
+    amount = total + current
     plain = words_only and n_tokens == 1 and only_kind in ("number", "hundred")
-    return _Parsed(value, value, False, scale, words_only, plain)
+    return _Parsed(amount, amount, False, scale, words_only, plain)
 
 
 def parse_number(text: str) -> float | None:
@@ -250,7 +250,8 @@ def _build(m: re.Match[str], ft: FoldedText) -> Quantity | None:
     approximate = False
 
     if m.group("dual"):
-        lo = hi = 2.0
+        lo: float | None = 2.0
+        hi: float | None = 2.0
         unit = _DUALS[m.group("dual")]
         end = m.end("dual") - 1
         noun_span = (m.start("dual") - 1, end)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mypy_extensions import mypyc_attr
+
 from extractors.textnorm import fold_token, tokenize
 
 # proclitic sequences, longest first; "ال" handled separately so "لل" (ل + ال) works too.
@@ -34,6 +36,7 @@ class Token:
     lexicons: int  # bit set of the registered lexicons one of whose entries can start here (see FirstWords)
 
 
+@mypyc_attr(native_class=False)
 class FirstWords:
     """Registry of the lexicons' first words. Each distinct first-word set gets a bit; a token carries the
     bits of the lexicons it can start an entry of, so "where can this lexicon start" is an integer test per
@@ -104,6 +107,7 @@ def _analyse(raw: str) -> tuple:
     return folded, variants_of(folded), keys, keyset, tails, all(c in PUNCT for c in raw), FirstWords.of(keyset)
 
 
+@mypyc_attr(native_class=False)
 class TokenList(list):
     """A sentence's tokens plus, per lexicon, the positions where one of its entries can start: computed on
     first use and kept, since several extractors look up the same lexicon in the same sentence."""

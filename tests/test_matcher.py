@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -91,27 +92,17 @@ def test_every_lexicon_matches_as_defined_on_the_bundled_texts() -> None:
     definition gives (the trie is only an index)."""
     from extractors import actors, events, items, persons, statements, transfers
 
-    def entries_of(build) -> list[tuple[str, Any]]:
-        captured: list[tuple[str, Any]] = []
-        original = PhraseMatcher.__init__
-
-        def spy(self, entries, **kw):  # type: ignore[no-untyped-def]
-            listed = list(entries)
-            captured.append((listed, kw))
-            original(self, listed, **kw)
-
-        PhraseMatcher.__init__ = spy  # type: ignore[method-assign]
-        try:
-            build.cache_clear()
-            build()
-        finally:
-            PhraseMatcher.__init__ = original  # type: ignore[method-assign]
-            build.cache_clear()
-        return captured
+    def matchers_in(obj: Any) -> list[PhraseMatcher]:
+        if isinstance(obj, PhraseMatcher):
+            return [obj]
+        if dataclasses.is_dataclass(obj):
+            return [m for f in dataclasses.fields(obj) for m in matchers_in(getattr(obj, f.name))]
+        return []
 
     builders = [actors._matcher, items._items, items._models, persons._roles, transfers._lex, statements._lex,
                 events._triggers, events._blockers]
-    lexicons = [c for b in builders for c in entries_of(b)]
+    lexicons = [(m.entries, {"allow_prefix": m.allow_prefix, "prefixes": m.prefixes})
+                for b in builders for m in matchers_in(b())]
     assert len(lexicons) >= 11
     sentences = [line for text in _texts() for line in text.splitlines() if line.strip()]
     assert len(sentences) > 100
