@@ -5,12 +5,7 @@ Every fact extractor (transfers, statements, events) reads these views instead o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-from mypy_extensions import mypyc_attr
 
 from extractors.actors import ActorMention, actor_parent, actor_type, find_actors
 from extractors.dates import DateMention, find_dates, may_hold_date
@@ -23,56 +18,56 @@ from extractors.quantities import Quantity, find_quantities
 from extractors.segments import Sentence
 from extractors.tokens import Token, sentence_tokens
 
-
-@mypyc_attr(native_class=False)
-class lazy_property:
-    """functools.cached_property without its per-instance lock (Python 3.11 takes an RLock on every first
-    access; a SentenceView is never shared between threads). The value lands in the instance ``__dict__``,
-    so later reads are plain attribute lookups."""
-
-    def __init__(self, func: Callable[[Any], Any]) -> None:
-        self.func = func
-        self.__doc__ = func.__doc__
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, cls: type | None = None) -> Any:
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.func(obj)
-        return value
-
-
 GROUP_ANAPHORS = frozenset({"الجماعه", "الحركه", "الميليشيا", "المليشيا", "التنظيم"})
 BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
 QUOTE_CHARS = frozenset("\"«»“”")
 
 
-@mypyc_attr(native_class=False)
-@dataclass
 class SentenceView:
-    sentence: Sentence
-    pub: date | None  # publication date usable for resolving (None in related segments)
-    # actor ids the article names unambiguously: an ambiguous alias of one of them counts ("مالي" with "باماكو")
-    context_ids: frozenset[str] = frozenset()
-    # the armed group the article last named: what "الجماعة"/"الحركة" refer back to
-    group_id: str | None = None
-    toks: list[Token] = field(init=False)
+    """One sentence and its analyses, each computed on first use and kept (several extractors read the same
+    ones). A plain class with one slot per analysis: mypyc compiles it to a native class (see compiled.py)."""
 
-    def __post_init__(self) -> None:
-        self.toks = sentence_tokens(self.sentence.text)
+    def __init__(self, sentence: Sentence, pub: date | None, context_ids: frozenset[str] = frozenset(),
+                 group_id: str | None = None) -> None:
+        self.sentence = sentence
+        self.pub = pub  # publication date usable for resolving (None in related segments)
+        # actor ids the article names unambiguously: an ambiguous alias of one of them counts ("مالي" with "باماكو")
+        self.context_ids = context_ids
+        # the armed group the article last named: what "الجماعة"/"الحركة" refer back to
+        self.group_id = group_id
+        self.toks: list[Token] = sentence_tokens(sentence.text)
+        self._actors: list[ActorMention] | None = None
+        self._party_actors: list[ActorMention] | None = None
+        self._owner_actors: list[ActorMention] | None = None
+        self._may_name_persons: bool | None = None
+        self._persons: list[PersonMention] | None = None
+        self._ner: list[NerMention] | None = None
+        self._quantities: list[Quantity] | None = None
+        self._items: list[ItemMention] | None = None
+        self._dates: list[DateMention] | None = None
 
     @property
     def text(self) -> str:
         return self.sentence.text
 
-    @lazy_property
+    @property
     def actors(self) -> list[ActorMention]:
+        found = self._actors
+        if found is None:
+            found = self._actors = self._find_actors()
+        return found
+
+    def _find_actors(self) -> list[ActorMention]:
         return find_actors(self.toks)
 
-    @lazy_property
+    @property
     def party_actors(self) -> list[ActorMention]:
+        found = self._party_actors
+        if found is None:
+            found = self._party_actors = self._find_party_actors()
+        return found
+
+    def _find_party_actors(self) -> list[ActorMention]:
         """Actors that can be a party (supplier, recipient, event actor): no media, no persons; ambiguous aliases
         only when the article names the same actor unambiguously; group anaphora resolved."""
         out = []
@@ -95,32 +90,62 @@ class SentenceView:
             out.sort(key=lambda a: a.start)
         return out
 
-    @lazy_property
+    @property
     def owner_actors(self) -> list[ActorMention]:
+        found = self._owner_actors
+        if found is None:
+            found = self._owner_actors = self._find_owner_actors()
+        return found
+
+    def _find_owner_actors(self) -> list[ActorMention]:
         """Actors that may own an item (مكونات إلكترونية غربية): parties plus ambiguous demonyms."""
         return [a for a in self.actors if a.kind != "person" and actor_type(a.actor_id) != "media"]
 
-    @lazy_property
+    @property
     def may_name_persons(self) -> bool:
+        found = self._may_name_persons
+        if found is None:
+            found = self._may_name_persons = self._find_may_name_persons()
+        return found
+
+    def _find_may_name_persons(self) -> bool:
         """Cheap test before the person scan: a title/role word, a known person, or NER is on."""
         return role_heads_matcher().could_match(self.toks) or any(a.kind == "person" for a in self.actors) \
             or ner_enabled()
 
-    @lazy_property
+    @property
     def persons(self) -> list[PersonMention]:
+        found = self._persons
+        if found is None:
+            found = self._persons = self._find_persons()
+        return found
+
+    def _find_persons(self) -> list[PersonMention]:
         found = find_persons(self.toks, self.text, self.actors)
         for m in self.ner:
             if m.label == "PERS" and not any(p.start <= m.start < p.end for p in found):
                 found.append(PersonMention(m.start, m.end, self.span(m.start, m.end), None, None, m.start))
         return sorted(found, key=lambda p: p.start)
 
-    @lazy_property
+    @property
     def ner(self) -> list[NerMention]:
+        found = self._ner
+        if found is None:
+            found = self._ner = self._find_ner()
+        return found
+
+    def _find_ner(self) -> list[NerMention]:
         """Neural NER mentions when MIRSAD_NER is set (see extractors.ner), else none."""
         return ner_mentions(self.toks)
 
-    @lazy_property
+    @property
     def quantities(self) -> list[Quantity]:
+        found = self._quantities
+        if found is None:
+            found = self._quantities = self._find_quantities()
+        return found
+
+    def _find_quantities(self) -> list[Quantity]:
         return find_quantities(self.text)
 
     @property
@@ -128,15 +153,31 @@ class SentenceView:
         """Whether looking for items is worth it here (some item word occurs)."""
         return item_words_matcher().could_match(self.toks)
 
-    @lazy_property
+    @property
     def items(self) -> list[ItemMention]:
+        found = self._items
+        if found is None:
+            found = self._items = self._find_items()
+        return found
+
+    def _find_items(self) -> list[ItemMention]:
         return find_items(self.toks, self.text, 0, self.owner_actors, self.quantities_now)
 
     def quantities_now(self) -> list[Quantity]:
         return self.quantities
 
-    @lazy_property
+    def dates_if_found(self) -> list[DateMention]:
+        """The dates when an extractor needed them, else none (never computes them)."""
+        return self._dates or []
+
+    @property
     def dates(self) -> list[DateMention]:
+        found = self._dates
+        if found is None:
+            found = self._dates = self._find_dates()
+        return found
+
+    def _find_dates(self) -> list[DateMention]:
         if not may_hold_date(t.folded for t in self.toks):
             return []
         return find_dates(self.text, self.pub)

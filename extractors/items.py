@@ -3,7 +3,6 @@ quantity and owner adjective attached to them (مئات الطائرات الم�
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -194,10 +193,10 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                 j = models[j].end
                 continue
             if (tok.folded.startswith("ال") and not tok.is_punct and j not in item_at
-                    and re.search(r"(يه|ه|ي)$", tok.folded) and len(tok.folded) > 4 and a is None):
+                    and tok.folded.endswith(("يه", "ه", "ي")) and len(tok.folded) > 4 and a is None):
                 j += 1  # a definite adjective (الهجومية، الانتحارية)
                 continue
-            if (not tok.folded.startswith(("ال", "و", "ب", "ل", "ف")) and re.search(r"(يه|يات)$", tok.folded)
+            if (not tok.folded.startswith(("ال", "و", "ب", "ل", "ف")) and tok.folded.endswith(("يه", "يات"))
                     and len(tok.folded) > 4 and j not in item_at and a is None):
                 j += 1  # an indefinite adjective (هجومية، متطورة ...)
                 continue

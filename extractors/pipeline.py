@@ -78,7 +78,7 @@ def extract_article(
         out.transfers.extend(extract_transfers(view, article_id, flow))
         out.statements.extend(extract_statements(view, article_id, state))
         events.extend(extract_events(view, article_id))
-        for d in view.__dict__.get("dates", ()):  # only where an extractor needed the dates
+        for d in view.dates_if_found():  # only where an extractor needed the dates
             if d.warning and sentence.segment == "main":
                 out.article.warnings.append(f"date_warning: {d.warning} ({d.text})")
         groups = [a.actor_id for a in view.party_actors if actor_type(a.actor_id) == "armed_group"]

@@ -100,6 +100,8 @@ _QTY_RE = re.compile(
     r")"
     rf"(?P<np>{S}(?:من{S})?(?P<noun>{_NOUN})|{S}(?P<noun2>[^\W\d_A-Za-z]{{2,}}))?"
 )
+_NUM_ONLY = re.compile(rf"(?:{_NUM})")
+_SPACE = re.compile(r"\s")
 _NUMTOK = re.compile(rf"\d+(?:[.,]\d+)*|{_W}")
 _PERCENT = alternation([fold_plain(p) for p in ("في المئة", "في المائة", "بالمئة", "بالمائة", "المئة", "%")])
 _AFTER_BLOCK = re.compile(rf"{S0}(?:(?:{_PERCENT})|[:/\-]{S0}\d|م(?!\w)|{MONTH_RE_SOURCE})")
@@ -191,7 +193,7 @@ def parse_number(text: str) -> float | None:
     """Value of a number written in digits or words: '2,5' -> 2.5, '1,000' -> 1000, '٢٥' -> 25, 'ألف' -> 1000,
     'ثلاثة' -> 3, 'مئتي' -> 200, '2,5 مليون' -> 2500000. Vague plurals (مئات) and non-numbers -> None."""
     folded = " ".join(fold_plain(text).split())
-    if not folded or not re.fullmatch(rf"(?:{_NUM})", folded):
+    if not folded or not _NUM_ONLY.fullmatch(folded):
         return None
     parsed = _parse_phrase(folded)
     if parsed is None or parsed.vague or parsed.lo is None:
@@ -281,7 +283,7 @@ def _build(m: re.Match[str], ft: FoldedText) -> Quantity | None:
             approximate = parsed.vague
             effect = _MODIFIERS.get(" ".join(m.group("mod").split())) if m.group("mod") else None
             if parsed.words_only and not parsed.vague and unit is None and effect is None:
-                if parsed.plain_word or not re.search(r"\s", m.group("num")):
+                if parsed.plain_word or not _SPACE.search(m.group("num")):
                     return None  # ست، خمس، ألف alone: too ambiguous without a counted noun
             if unit is None and _looks_like_year(m.group("num")):
                 return None  # a year

@@ -30,6 +30,7 @@ from extractors.pubdate import is_date_line
 from extractors.textnorm import fold, fold_token
 
 _TICKER = "عاجل"
+_COLON = re.compile(r"[:：]")
 _HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
@@ -231,7 +232,7 @@ def segment_document(text: str, keys_of: Callable[[str], set[str]]) -> Document:
             continue
         skip_name_line = False
         if folded.startswith(lex.related):
-            rest = re.split(r"[:：]", line, maxsplit=1)
+            rest = _COLON.split(line, maxsplit=1)
             if len(rest) == 2 and rest[1].strip() and len(rest[1].split()) >= 3:
                 # "اقرأ أيضا: <headline of another article>" on one line: a one-line teaser
                 head = rest[1].strip()
