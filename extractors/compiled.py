@@ -27,7 +27,7 @@ from pathlib import Path
 # extraction modules compiled by mypyc (setup.py reads this tuple): the per-sentence hot path
 COMPILED = (
     "textnorm", "tokens", "matcher", "actors", "persons", "items", "quantities", "dates", "segments",
-    "pubdate", "context", "transfers", "statements", "events", "pipeline",
+    "pubdate", "context", "transfers", "statements", "events", "pipeline", "schemas",
 )
 BUILD_STAMP = "compiled_from.json"  # written by the build beside the extensions: module -> source SHA-256
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.textnorm import fold_token, tokenize
-from extractors.tokens import FirstWords, Token
+from extractors.tokens import FirstWords, Token, TokenList, can_start_in, start_positions
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
@@ -98,16 +98,15 @@ class PhraseMatcher:
 
     def could_match(self, toks: list[Token]) -> bool:
         """Cheap test: does any token start an entry?"""
-        if hasattr(toks, "may_start"):
-            return toks.may_start(self._firsts, self._bit)
+        if isinstance(toks, TokenList):
+            return can_start_in(toks, self._firsts, self._bit)
         firsts = self._firsts
         return any(not firsts.isdisjoint(t.keyset) for t in toks)
 
     def starts_in(self, toks: list[Token]) -> list[int]:
         """Positions where an entry can start (its first word is there); only these need ``match_at``."""
-        starts = getattr(toks, "starts", None)
-        if starts is not None:  # a TokenList remembers where each matcher can start
-            return starts(self._firsts, self._bit)
+        if isinstance(toks, TokenList):  # a TokenList remembers where each matcher can start
+            return start_positions(toks, self._firsts, self._bit)
         firsts = self._firsts
         return [i for i, t in enumerate(toks) if not firsts.isdisjoint(t.keyset)]
 

@@ -56,7 +56,6 @@ def fold(text: str) -> str:
 # non-space character), as one compiled pattern: camel's per-character loop cost 30% of extraction time.
 # tests/test_textnorm.py checks both agree.
 WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]")
-_findall = WORD_RE.findall
 
 
 def tokenize(text: str) -> list[str]:
@@ -67,12 +66,11 @@ def tokenize(text: str) -> list[str]:
     and only chunks with punctuation or marks go to the pattern. Splitting on str.isspace first also treats
     U+001C-U+001F as blanks, as camel-tools does (the pattern alone would keep them as tokens)."""
     out: list[str] = []
-    append, extend = out.append, out.extend
     for chunk in text.split():
         if chunk.isalnum():
-            append(chunk)
+            out.append(chunk)
         else:
-            extend(_findall(chunk))
+            out.extend(WORD_RE.findall(chunk))
     return out
 
 

@@ -56,7 +56,7 @@ class FirstWords:
             for key in firsts:
                 key_bits[key] = key_bits.get(key, 0) | bit
             cls.version += 1
-            _analyse.cache_clear()
+            _ANALYSED.clear()
         return bit
 
     @classmethod
@@ -98,13 +98,32 @@ def keys_of(folded: str) -> tuple[tuple[str, str], ...]:
     return tuple((s[2:] if s.startswith("ال") and len(s) > 3 else s, p) for s, p in variants_of(folded))
 
 
-@lru_cache(maxsize=200_000)
-def _analyse(raw: str) -> tuple:
-    folded = fold_token(raw)
-    keys = keys_of(folded)
-    tails = frozenset(k for k, p in keys if p in ("", "ال", "و", "وال"))
-    keyset = frozenset(k for k, _ in keys)
-    return folded, variants_of(folded), keys, keyset, tails, all(c in PUNCT for c in raw), FirstWords.of(keyset)
+class _Analysis:
+    """What a token's text alone decides (everything in a Token but its offsets), computed once per distinct text."""
+
+    def __init__(self, raw: str) -> None:
+        folded = fold_token(raw)
+        keys = keys_of(folded)
+        self.folded = folded
+        self.variants = variants_of(folded)
+        self.keys = keys
+        self.keyset = frozenset(k for k, _ in keys)
+        self.tailset = frozenset(k for k, p in keys if p in ("", "ال", "و", "وال"))
+        self.is_punct = all(c in PUNCT for c in raw)
+        self.lexicons = FirstWords.of(self.keyset)
+
+
+_ANALYSED: dict[str, _Analysis] = {}  # token text -> analysis; emptied when a lexicon registers (new bits)
+_ANALYSED_MAX = 200_000  # distinct token texts kept (emptied when full: a bound on memory, not an LRU)
+
+
+def _analyse(raw: str) -> _Analysis:
+    found = _ANALYSED.get(raw)
+    if found is None:
+        if len(_ANALYSED) >= _ANALYSED_MAX:
+            _ANALYSED.clear()
+        found = _ANALYSED[raw] = _Analysis(raw)
+    return found
 
 
 @mypyc_attr(native_class=False)
@@ -120,43 +139,63 @@ class TokenList(list):
 
     @property
     def all_keys(self) -> frozenset[str]:
-        keys = self._keys
-        if keys is None:
-            keys = self._keys = frozenset().union(*[t.keyset for t in self])
-        return keys
+        return all_keys(self)
 
     @property
     def lexicons(self) -> int:
         """Bits of the lexicons that can start an entry somewhere in the list."""
-        bits = self._lexicons
-        if bits is None:
-            bits = 0
-            for t in self:
-                bits |= t.lexicons
-            self._lexicons = bits
-        return bits
+        return lexicon_bits(self)
 
     def may_start(self, firsts: frozenset[str], bit: int) -> bool:
-        """Whether a token has a lookup key in ``firsts``, the first words of the lexicon with bit ``bit``."""
-        if self.version == FirstWords.version:
-            return bool(self.lexicons & bit)
-        return not firsts.isdisjoint(self.all_keys)
+        return can_start_in(self, firsts, bit)
 
     def starts(self, firsts: frozenset[str], bit: int = 0) -> list[int]:
-        """Positions of the tokens with a lookup key in ``firsts`` (a lexicon's first words; ``bit`` its
-        FirstWords bit, when it has one)."""
-        cache = self._starts
-        if cache is None:
-            cache = self._starts = {}
-        found = cache.get(firsts)
-        if found is None:
-            if bit and self.version == FirstWords.version:
-                found = [i for i, t in enumerate(self) if t.lexicons & bit] if self.lexicons & bit else []
-            else:
-                common = firsts & self.all_keys
-                found = [i for i, t in enumerate(self) if not common.isdisjoint(t.keyset)] if common else []
-            cache[firsts] = found
-        return found
+        return start_positions(self, firsts, bit)
+
+
+# The TokenList operations as functions: compiled (see compiled.py), a call to one is a direct C call, where a
+# method of TokenList (a list subclass, so an ordinary Python class) is looked up and bound on every call.
+
+
+def all_keys(toks: TokenList) -> frozenset[str]:
+    keys = toks._keys
+    if keys is None:
+        keys = toks._keys = frozenset().union(*[t.keyset for t in toks])
+    return keys
+
+
+def lexicon_bits(toks: TokenList) -> int:
+    bits = toks._lexicons
+    if bits is None:
+        bits = 0
+        for t in toks:
+            bits |= t.lexicons
+        toks._lexicons = bits
+    return bits
+
+
+def can_start_in(toks: TokenList, firsts: frozenset[str], bit: int) -> bool:
+    """Whether a token has a lookup key in ``firsts``, the first words of the lexicon with bit ``bit``."""
+    if toks.version == FirstWords.version:
+        return bool(lexicon_bits(toks) & bit)
+    return not firsts.isdisjoint(all_keys(toks))
+
+
+def start_positions(toks: TokenList, firsts: frozenset[str], bit: int = 0) -> list[int]:
+    """Positions of the tokens with a lookup key in ``firsts`` (a lexicon's first words; ``bit`` its
+    FirstWords bit, when it has one), kept per list."""
+    cache = toks._starts
+    if cache is None:
+        cache = toks._starts = {}
+    found = cache.get(firsts)
+    if found is None:
+        if bit and toks.version == FirstWords.version:
+            found = [i for i, t in enumerate(toks) if t.lexicons & bit] if lexicon_bits(toks) & bit else []
+        else:
+            common = firsts & all_keys(toks)
+            found = [i for i, t in enumerate(toks) if not common.isdisjoint(t.keyset)] if common else []
+        cache[firsts] = found
+    return found
 
 
 @lru_cache(maxsize=256)
@@ -172,12 +211,13 @@ def tokens_of(text: str, base: int = 0) -> TokenList:
     and matching variants."""
     out = TokenList()
     out.version = FirstWords.version
-    append, find, analyse = out.append, text.find, _analyse
     end = 0
     for raw in tokenize(text):
         # only blanks lie between tokens (the pattern takes every other character), so the next occurrence
         # is the token itself: one C-level find instead of a match object per token
-        start = find(raw, end)
+        start = text.find(raw, end)
         end = start + len(raw)
-        append(Token(raw, base + start, base + end, *analyse(raw)))
+        a = _analyse(raw)
+        out.append(Token(raw, base + start, base + end, a.folded, a.variants, a.keys, a.keyset, a.tailset,
+                         a.is_punct, a.lexicons))
     return out
