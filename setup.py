@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 _compiled = runpy.run_path(str(HERE / "extractors" / "compiled.py"))  # not an import: no dependencies needed yet
 COMPILED: tuple[str, ...] = _compiled["COMPILED"]
 BUILD_STAMP: str = _compiled["BUILD_STAMP"]
+GROUP: str = _compiled["GROUP"]
 
 
 class BuildExtWithStamp(build_ext):
@@ -53,7 +54,7 @@ def ext_modules() -> list:
     from mypyc.build import mypycify
 
     paths = [f"extractors/{name}.py" for name in COMPILED]
-    exts = mypycify(paths, opt_level="3", debug_level="0", group_name="extractors.native")
+    exts = mypycify(paths, opt_level="3", debug_level="0", group_name=f"extractors.{GROUP}")
     for ext in exts:
         ext.optional = True  # no compiler: a warning, and the pure-Python modules run
     return exts

@@ -29,6 +29,7 @@ COMPILED = (
     "textnorm", "tokens", "matcher", "actors", "persons", "items", "quantities", "dates", "segments",
     "pubdate", "context", "transfers", "statements", "events", "pipeline", "schemas",
 )
+GROUP = "native"  # mypyc's group: the shared library extractors/native__mypyc.*.so holds the compiled code
 BUILD_STAMP = "compiled_from.json"  # written by the build beside the extensions: module -> source SHA-256
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -76,11 +77,16 @@ def select_modules(package: str = "extractors", package_dir: Path = PACKAGE_DIR)
     if os.environ.get("MIRSAD_PURE_PYTHON", "") not in ("", "0"):
         mode = "pure Python (MIRSAD_PURE_PYTHON is set)"
     elif state == "compiled":
-        return "compiled (mypyc)"
+        try:  # built for another interpreter (a mounted host build in a container, say): the sources run
+            importlib.import_module(f"{package}.{GROUP}__mypyc")
+            return "compiled (mypyc)"
+        except ImportError as exc:
+            mode = f"pure Python (compiled modules do not load here: {exc})"
+            warnings.warn(f"mirsad: {mode}", stacklevel=2)
     elif state == "not_built":
         return "pure Python (not compiled: MIRSAD_COMPILE=0 or no C compiler at install)"
     else:
-        mode = f"pure Python (sources changed since the build: {', '.join(changed)}; `make venv` rebuilds)"
+        mode = f"pure Python (sources changed since the build: {', '.join(changed)}; `make compile` rebuilds)"
         warnings.warn(f"mirsad: compiled extraction modules are out of date; running {mode}", stacklevel=2)
     if state != "not_built" and not any(isinstance(f, _SourceFirst) for f in sys.meta_path):
         sys.meta_path.insert(0, _SourceFirst(package, package_dir))

@@ -83,6 +83,18 @@ def test_an_edited_source_runs_instead_of_its_stale_extension(tmp_path: Path) ->
     assert got["tokens"] == str(copy / "tokens.py")  # all or nothing: no mix of old and new code
 
 
+@needs_build
+def test_a_build_that_does_not_load_here_falls_back_to_the_sources(tmp_path: Path) -> None:
+    """A compiled library made for another interpreter (a host build mounted into a container)."""
+    copy = tmp_path / "extractors"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (native,) = copy.glob(f"{compiled.GROUP}__mypyc.*")
+    native.write_bytes(b"not a shared library")
+    got = _runtime_of(tmp_path)
+    assert got["runtime"].startswith("pure Python (compiled modules do not load here:")
+    assert got["tokens"] == str(copy / "tokens.py")
+
+
 _ROWS_OF_SAMPLES = """
 import json, sys
 from dataclasses import asdict
