@@ -9,7 +9,6 @@ nearest trigger. A title or caption restating a body event is the same happening
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.context import BOUNDARY_WORDS, SentenceView
@@ -26,14 +25,20 @@ _HARD_BLOCKERS = frozenset({"لم", "لن", "عدم", "دون", "استمرار"
                             "تاتي", "ياتي", "جاءت", "جاء"})
 
 
-@dataclass
 class EventCandidate:
-    start: int
-    end: int
-    event_type: str
-    strong: bool
-    date: DateMention | None = None
-    requires: frozenset[str] = frozenset()
+    """An event trigger in a sentence (plain class: mypyc builds it with one direct call)."""
+
+    def __init__(self, start: int, end: int, event_type: str, strong: bool, date: DateMention | None = None,
+                 requires: frozenset[str] = frozenset()) -> None:
+        self.start = start
+        self.end = end
+        self.event_type = event_type
+        self.strong = strong
+        self.date = date
+        self.requires = requires
+
+    def __repr__(self) -> str:
+        return f"EventCandidate({self.start}, {self.end}, {self.event_type!r}, strong={self.strong})"
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,6 @@ quantity and owner adjective attached to them (مئات الطائرات الم�
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.actors import ActorMention
@@ -34,17 +33,24 @@ _CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})
 _TONS = unit_forms("ton")
 
 
-@dataclass
 class ItemMention:
-    start: int  # token index
-    end: int
-    category: str
-    text: str
-    model: str | None = None
-    quantity: Quantity | None = None
-    owner_id: str | None = None  # demonym adjective right after the item (مسيرات إيرانية)
-    cue_status: str | None = None  # status cue attached to the item itself (المحتملة)
-    modifier: bool = False  # "ذخيرة للمدفعية والدبابات": the tanks are what the ammunition is for
+    """Materiel named in a sentence (plain class: mypyc builds it with one direct call)."""
+
+    def __init__(self, start: int, end: int, category: str, text: str, model: str | None = None,
+                 quantity: Quantity | None = None, owner_id: str | None = None, cue_status: str | None = None,
+                 modifier: bool = False) -> None:
+        self.start = start  # token index
+        self.end = end
+        self.category = category
+        self.text = text
+        self.model = model
+        self.quantity = quantity
+        self.owner_id = owner_id  # demonym adjective right after the item (مسيرات إيرانية)
+        self.cue_status = cue_status  # status cue attached to the item itself (المحتملة)
+        self.modifier = modifier  # "ذخيرة للمدفعية والدبابات": the tanks are what the ammunition is for
+
+    def __repr__(self) -> str:
+        return f"ItemMention({self.start}, {self.end}, {self.category!r}, {self.text!r}, model={self.model!r})"
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,6 @@ may carry the article or the conjunction و.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from extractors.textnorm import fold_token, tokenize
@@ -19,13 +18,21 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
     return tuple(fold_token(t) for t in tokenize(phrase))
 
 
-@dataclass(slots=True)
 class Match:
-    start: int  # token index, inclusive
-    end: int  # token index, exclusive
-    value: Any
-    prefix: str  # proclitic stripped from the first token ("" when none)
-    key: tuple[str, ...]
+    """One lexicon entry found in a token list. A plain class: mypyc builds it with one direct call (a
+    dataclass would go through its generated, interpreted ``__init__``)."""
+
+    __slots__ = ("start", "end", "value", "prefix", "key")
+
+    def __init__(self, start: int, end: int, value: Any, prefix: str, key: tuple[str, ...]) -> None:
+        self.start = start  # token index, inclusive
+        self.end = end  # token index, exclusive
+        self.value = value
+        self.prefix = prefix  # proclitic stripped from the first token ("" when none)
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"Match({self.start}, {self.end}, {self.value!r}, {self.prefix!r}, {self.key!r})"
 
 
 def _strip_article(word: str) -> str:

@@ -38,15 +38,21 @@ _HEADLINE_MAX_WORDS = 22
 _CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
 
 
-@dataclass
 class Sentence:
-    index: int
-    text: str
-    start: int
-    end: int
-    paragraph: int
-    segment: str
-    is_headline: bool
+    """A sentence of a paragraph (plain class: mypyc builds it with one direct call)."""
+
+    def __init__(self, index: int, text: str, start: int, end: int, paragraph: int, segment: str,
+                 is_headline: bool) -> None:
+        self.index = index
+        self.text = text
+        self.start = start
+        self.end = end
+        self.paragraph = paragraph
+        self.segment = segment
+        self.is_headline = is_headline
+
+    def __repr__(self) -> str:
+        return f"Sentence({self.index}, {self.text!r}, {self.segment!r})"
 
 
 @dataclass

@@ -8,7 +8,6 @@ splitting; we only align its tokens back to character offsets so evidence keeps 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from mypy_extensions import mypyc_attr
@@ -22,18 +21,28 @@ QUOTES_OPEN = set("\"«“‘'")
 QUOTES_CLOSE = set("\"»”’'")
 
 
-@dataclass(slots=True, eq=False)  # not frozen: frozen dataclasses pay object.__setattr__ per field
 class Token:
-    text: str
-    start: int
-    end: int
-    folded: str
-    variants: tuple[tuple[str, str], ...]  # (stem, stripped prefix), exact form first
-    keys: tuple[tuple[str, str], ...]  # variants with a leading article removed: the lexicon lookup keys
-    keyset: frozenset[str]  # the keys alone, for a fast "could any lexicon entry start here" test
-    tailset: frozenset[str]  # keys a later word of a phrase may match (bare, or with ال / و / وال)
-    is_punct: bool  # every character is punctuation (decided once per distinct token text)
-    lexicons: int  # bit set of the registered lexicons one of whose entries can start here (see FirstWords)
+    """One token of a sentence: its text, offsets, and what its text decides (shared ``_Analysis`` values).
+    A plain class (compiled: a native class, built with one direct call; see compiled.py)."""
+
+    __slots__ = ("text", "start", "end", "folded", "variants", "keys", "keyset", "tailset", "is_punct", "lexicons")
+
+    def __init__(self, text: str, start: int, end: int, folded: str, variants: tuple[tuple[str, str], ...],
+                 keys: tuple[tuple[str, str], ...], keyset: frozenset[str], tailset: frozenset[str], is_punct: bool,
+                 lexicons: int) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.folded = folded
+        self.variants = variants  # (stem, stripped prefix), exact form first
+        self.keys = keys  # variants with a leading article removed: the lexicon lookup keys
+        self.keyset = keyset  # the keys alone, for a fast "could any lexicon entry start here" test
+        self.tailset = tailset  # keys a later word of a phrase may match (bare, or with ال / و / وال)
+        self.is_punct = is_punct  # every character is punctuation (decided once per distinct token text)
+        self.lexicons = lexicons  # bits of the registered lexicons one of whose entries can start here (FirstWords)
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, {self.start}, {self.end})"
 
 
 @mypyc_attr(native_class=False)
