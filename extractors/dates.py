@@ -15,7 +15,6 @@ import csv
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from importlib import resources
@@ -49,7 +48,6 @@ def _fold_table() -> dict[int, str | None]:
 _FOLD_TABLE = _fold_table()
 
 
-@dataclass(frozen=True, slots=True)
 class FoldedText:
     """``folded`` is ``text`` with diacritics/tatweel/zero-width marks deleted and letters unified.
 
@@ -58,9 +56,22 @@ class FoldedText:
     follow the last letter, a start offset skips the ones that belong to the previous letter.
     """
 
-    text: str
-    folded: str
-    removed: tuple[int, ...]
+    def __init__(self, text: str, folded: str, removed: tuple[int, ...]) -> None:
+        self.text = text
+        self.folded = folded
+        self.removed = removed
+
+    def _fields(self) -> tuple:
+        return (self.text, self.folded, self.removed)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FoldedText) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "FoldedText" + repr(self._fields())
 
     def orig(self, i: int) -> int:
         return i + bisect_right(self.removed, i) if self.removed else i
@@ -269,16 +280,32 @@ _GROUP_NAMES = frozenset(_MASTER.groupindex)  # Pattern.groupindex builds a new 
 # ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class DateMention:
-    start: int  # offsets into the text given
-    end: int
-    text: str  # original substring, without a leading preposition
-    lead: str | None  # preposition/marker written just before it (منذ، حتى، في، خلال، مطلع ...)
-    value: date | None
-    granularity: str | None  # day | week | month | year | None (None whenever value is None)
-    kind: str  # absolute | relative | vague
-    warning: str | None = None
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, start: int, end: int, text: str, lead: str | None, value: date | None,
+                 granularity: str | None, kind: str, warning: str | None = None) -> None:
+        self.start = start  # offsets into the text given
+        self.end = end
+        self.text = text  # original substring, without a leading preposition
+        self.lead = lead  # preposition/marker written just before it (منذ، حتى، في، خلال، مطلع ...)
+        self.value = value
+        self.granularity = granularity  # day | week | month | year | None (None whenever value is None)
+        self.kind = kind  # absolute | relative | vague
+        self.warning = warning
+
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.text, self.lead, self.value, self.granularity, self.kind, self.warning)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DateMention) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "DateMention" + repr(self._fields())
 
 
 def _monday(d: date) -> date:

@@ -47,14 +47,29 @@ def _roles() -> _Roles:
     )
 
 
-@dataclass
 class PersonMention:
-    start: int  # token index of the whole mention (role or name, whichever first)
-    end: int
-    name: str | None  # name as written here
-    role: str | None
-    actor_id: str | None
-    name_start: int = -1
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, start: int, end: int, name: str | None, role: str | None, actor_id: str | None,
+                 name_start: int = -1) -> None:
+        self.start = start  # token index of the whole mention (role or name, whichever first)
+        self.end = end
+        self.name = name  # name as written here
+        self.role = role
+        self.actor_id = actor_id
+        self.name_start = name_start
+
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.name, self.role, self.actor_id, self.name_start)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PersonMention) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
+
+    def __repr__(self) -> str:
+        return "PersonMention" + repr(self._fields())
 
 
 def is_role_head(toks: list[Token], i: int) -> int:

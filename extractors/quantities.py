@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from extractors.dates import (
     BOUNDARY,
@@ -27,16 +26,32 @@ from extractors.dates import (
 )
 
 
-@dataclass(frozen=True)
 class Quantity:
-    start: int  # offsets into the text given (modifier and counted noun included)
-    end: int
-    text: str
-    min: int | None
-    max: int | None
-    unit: str | None  # unit | container | shell | round | usd | eur | gbp | rub | ton | person | ...
-    noun: str | None  # the counted noun as written
-    approximate: bool = False
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, start: int, end: int, text: str, min: int | None, max: int | None, unit: str | None,
+                 noun: str | None, approximate: bool = False) -> None:
+        self.start = start  # offsets into the text given (modifier and counted noun included)
+        self.end = end
+        self.text = text
+        self.min = min
+        self.max = max
+        self.unit = unit  # unit | container | shell | round | usd | eur | gbp | rub | ton | person | ...
+        self.noun = noun  # the counted noun as written
+        self.approximate = approximate
+
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.text, self.min, self.max, self.unit, self.noun, self.approximate)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Quantity) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Quantity" + repr(self._fields())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -130,14 +145,30 @@ def _parse_digits(s: str) -> float | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
 class _Parsed:
-    lo: float | None
-    hi: float | None
-    vague: bool
-    scaled: float | None  # the last scale used (for "بين 200 و300 ألف")
-    words_only: bool
-    plain_word: bool  # a single ordinary number word (ست، خمس ...) that needs a counted noun
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, lo: float | None, hi: float | None, vague: bool, scaled: float | None, words_only: bool,
+                 plain_word: bool) -> None:
+        self.lo = lo
+        self.hi = hi
+        self.vague = vague
+        self.scaled = scaled  # the last scale used (for "بين 200 و300 ألف")
+        self.words_only = words_only
+        self.plain_word = plain_word  # a single ordinary number word (ست، خمس ...) that needs a counted noun
+
+    def _fields(self) -> tuple:
+        return (self.lo, self.hi, self.vague, self.scaled, self.words_only, self.plain_word)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Parsed) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "_Parsed" + repr(self._fields())
 
 
 def _parse_phrase(phrase: str) -> _Parsed | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
@@ -55,15 +55,30 @@ class Sentence:
         return f"Sentence({self.index}, {self.text!r}, {self.segment!r})"
 
 
-@dataclass
 class Paragraph:
-    index: int
-    text: str
-    start: int
-    end: int
-    kind: str  # title | headline | body
-    segment: str = "main"
-    sentences: list[Sentence] = field(default_factory=list)
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, index: int, text: str, start: int, end: int, kind: str, segment: str = "main",
+                 sentences: list[Sentence] | None = None) -> None:
+        self.index = index
+        self.text = text
+        self.start = start
+        self.end = end
+        self.kind = kind  # title | headline | body
+        self.segment = segment
+        self.sentences: list[Sentence] = [] if sentences is None else sentences
+
+    def _fields(self) -> tuple:
+        return (self.index, self.text, self.start, self.end, self.kind, self.segment, self.sentences)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Paragraph) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
+
+    def __repr__(self) -> str:
+        return "Paragraph" + repr(self._fields())
 
 
 @dataclass

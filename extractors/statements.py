@@ -59,11 +59,25 @@ def _lex() -> _Lex:
                 frozenset(fold_token(x) for x in roles["back_references"]))
 
 
-@dataclass
 class Speaker:
-    name: str | None
-    role: str | None
-    actor_id: str | None
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, name: str | None, role: str | None, actor_id: str | None) -> None:
+        self.name = name
+        self.role = role
+        self.actor_id = actor_id
+
+    def _fields(self) -> tuple:
+        return (self.name, self.role, self.actor_id)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Speaker) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
+
+    def __repr__(self) -> str:
+        return "Speaker" + repr(self._fields())
 
 
 @dataclass

@@ -30,15 +30,30 @@ CONFIDENCE = {"supply": 0.85, "send": 0.8, "receive": 0.75, "offer": 0.8, "coop"
               "include": 0.6, "exchange": 0.6}
 
 
-@dataclass(frozen=True)
 class Trigger:
-    start: int
-    end: int
-    lemma: str
-    frame: str
-    status: str
-    noun: bool  # a verbal noun (إرسال، تزويد): its agent may follow it directly
-    pronoun_object: bool  # تستخدمها / اشترتها: the object is an item mentioned before
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, start: int, end: int, lemma: str, frame: str, status: str, noun: bool, pronoun_object: bool) -> None:
+        self.start = start
+        self.end = end
+        self.lemma = lemma
+        self.frame = frame
+        self.status = status
+        self.noun = noun  # a verbal noun (إرسال، تزويد): its agent may follow it directly
+        self.pronoun_object = pronoun_object  # تستخدمها / اشترتها: the object is an item mentioned before
+
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.lemma, self.frame, self.status, self.noun, self.pronoun_object)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Trigger) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Trigger" + repr(self._fields())
 
 
 @dataclass(frozen=True)
@@ -346,15 +361,30 @@ def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives:
     return None
 
 
-@dataclass
 class _Flow:
-    supplier: str | None
-    recipient: str | None
-    items: list[ItemMention]
-    status: str
-    frame: str
-    trigger: Trigger
-    reversed_items: list[ItemMention]
+    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
+    Equal by value."""
+
+    def __init__(self, supplier: str | None, recipient: str | None, items: list[ItemMention], status: str,
+                 frame: str, trigger: Trigger, reversed_items: list[ItemMention]) -> None:
+        self.supplier = supplier
+        self.recipient = recipient
+        self.items = items
+        self.status = status
+        self.frame = frame
+        self.trigger = trigger
+        self.reversed_items = reversed_items
+
+    def _fields(self) -> tuple:
+        return (self.supplier, self.recipient, self.items, self.status, self.frame, self.trigger, self.reversed_items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Flow) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
+
+    def __repr__(self) -> str:
+        return "_Flow" + repr(self._fields())
 
 
 def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | None) -> _Flow | None:
