@@ -173,6 +173,7 @@ def _stages(timings: dict[str, float]) -> dict[str, float]:
 def run_bench(n_articles: int, *, workers: int | None = None, incremental: int = 0, keep: bool = False,
               build_warehouse: bool = True, work_dir: Path | None = None) -> dict[str, Any]:
     """Generate, run, measure; returns the figures (see ``render``)."""
+    import extractors
     from extractors import runner
 
     root = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="mirsad-bench-"))
@@ -192,6 +193,7 @@ def run_bench(n_articles: int, *, workers: int | None = None, incremental: int =
             "corpus_mb": round(corpus_bytes / 1e6, 2),
             "generate_seconds": round(gen_seconds, 2),
             "workers": settings.workers,
+            "runtime": extractors.RUNTIME,  # compiled (mypyc) or pure Python, and why
             "counts": first.counts,
             "rows": first.rows,
             "stages": {k: round(v, 3) for k, v in _stages(first.timings).items()},
@@ -225,6 +227,7 @@ def run_bench(n_articles: int, *, workers: int | None = None, incremental: int =
 def render(report: dict[str, Any], console: Console) -> None:
     console.print(f"bench: {report['articles']} articles ({report['corpus_mb']} MB), {report['workers']} workers; "
                   f"files: {report['counts']}")
+    console.print(f"extraction modules: {report['runtime']}")
     table = Table(title="stages (s)")
     table.add_column("stage")
     table.add_column("first run", justify="right")

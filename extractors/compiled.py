@@ -10,6 +10,10 @@ imports the extension first. Two things would make that wrong, and ``select_modu
   loads from its ``.py`` instead, with a warning that says how to rebuild.
 - ``MIRSAD_PURE_PYTHON=1``: load the sources on purpose (profilers that sample Python frames, debugging).
 
+Value classes in the compiled modules are plain classes with an ``__init__``, not dataclasses: mypyc builds a
+dataclass through its generated, interpreted ``__init__`` (an argument tuple and dict per object), a plain
+class with one direct call. Those that were compared keep value equality.
+
 This file itself is never compiled: it must run before anything else in the package.
 """
 

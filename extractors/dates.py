@@ -281,8 +281,7 @@ _GROUP_NAMES = frozenset(_MASTER.groupindex)  # Pattern.groupindex builds a new 
 
 
 class DateMention:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """A date expression in a text, resolved where the contract allows. Equal by value."""
 
     def __init__(self, start: int, end: int, text: str, lead: str | None, value: date | None,
                  granularity: str | None, kind: str, warning: str | None = None) -> None:

@@ -48,8 +48,7 @@ def _roles() -> _Roles:
 
 
 class PersonMention:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """A person named in a sentence, with the role and the actor they speak for. Equal by value."""
 
     def __init__(self, start: int, end: int, name: str | None, role: str | None, actor_id: str | None,
                  name_start: int = -1) -> None:

@@ -27,8 +27,7 @@ from extractors.dates import (
 
 
 class Quantity:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """A number read from a text, with its range and unit (the contract's quantity rules). Equal by value."""
 
     def __init__(self, start: int, end: int, text: str, min: int | None, max: int | None, unit: str | None,
                  noun: str | None, approximate: bool = False) -> None:
@@ -146,8 +145,7 @@ def _parse_digits(s: str) -> float | None:
 
 
 class _Parsed:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """A number phrase parsed: its range, scale and how it was written. Equal by value."""
 
     def __init__(self, lo: float | None, hi: float | None, vague: bool, scaled: float | None, words_only: bool,
                  plain_word: bool) -> None:

@@ -56,8 +56,7 @@ class Sentence:
 
 
 class Paragraph:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """A paragraph (one line of the file) with its segment and sentences. Equal by value."""
 
     def __init__(self, index: int, text: str, start: int, end: int, kind: str, segment: str = "main",
                  sentences: list[Sentence] | None = None) -> None:

@@ -60,8 +60,7 @@ def _lex() -> _Lex:
 
 
 class Speaker:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """Who a statement is attributed to. Equal by value."""
 
     def __init__(self, name: str | None, role: str | None, actor_id: str | None) -> None:
         self.name = name

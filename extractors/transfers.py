@@ -31,8 +31,7 @@ CONFIDENCE = {"supply": 0.85, "send": 0.8, "receive": 0.75, "offer": 0.8, "coop"
 
 
 class Trigger:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """A transfer verb or verbal noun in a sentence, with its frame and status. Equal by value."""
 
     def __init__(self, start: int, end: int, lemma: str, frame: str, status: str, noun: bool, pronoun_object: bool) -> None:
         self.start = start
@@ -362,8 +361,7 @@ def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives:
 
 
 class _Flow:
-    """Plain class: mypyc builds it with one direct call (a dataclass runs an interpreted __init__).
-    Equal by value."""
+    """A trigger resolved to supplier, recipient, items and status. Equal by value."""
 
     def __init__(self, supplier: str | None, recipient: str | None, items: list[ItemMention], status: str,
                  frame: str, trigger: Trigger, reversed_items: list[ItemMention]) -> None:

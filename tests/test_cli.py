@@ -141,6 +141,7 @@ def test_bench_command_runs_the_pipeline(tmp_path):
     assert report["extract_articles_per_cpu_second"] > 0
     assert report["stages"]["extract (cpu)"] > 0
     assert report["peak_rss"]["max_mb"] > 0
+    assert report["runtime"].startswith(("compiled (mypyc)", "pure Python ("))  # a figure says what produced it
 
 
 def test_dbt_failure_is_one_line_and_log_is_kept(tmp_path):
