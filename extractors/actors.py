@@ -11,14 +11,14 @@ from functools import lru_cache
 from extractors.gazetteer import ambiguous_aliases, blocking_phrases, load_actors, load_aliases, load_persons
 from extractors.matcher import PhraseMatcher
 from extractors.tokens import Token
+from extractors.values import Value
 
 ADJECTIVE_KINDS = frozenset({"demonym_m", "demonym_f"})
 # actors whose mention means "the West" as a bloc only in the plural/adjective sense are handled by data.
 
 
-class ActorMention:
-    """An actor named in a sentence. A plain class (mypyc builds it with one direct call); equal when every
-    field is, as the dataclass it replaces."""
+class ActorMention(Value):
+    """An actor named in a sentence."""
 
     __slots__ = ("start", "end", "actor_id", "kind", "prefix", "person", "organ")
 
@@ -35,14 +35,6 @@ class ActorMention:
     def _fields(self) -> tuple:
         return (self.start, self.end, self.actor_id, self.kind, self.prefix, self.person, self.organ)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ActorMention) and self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value: not hashable
-
-    def __repr__(self) -> str:
-        return "ActorMention" + repr(self._fields())
-
     @property
     def is_adjective(self) -> bool:
         return self.kind in ADJECTIVE_KINDS and not self.organ
@@ -56,7 +48,6 @@ class ActorMention:
         """The preposition attached to the mention, if any: 'ل', 'ب', 'ك' or ''."""
         p = self.prefix.lstrip("وف")
         return p[:1] if p[:1] in ("ل", "ب", "ك") else ""
-
 
 @lru_cache(maxsize=1)
 def _matcher() -> PhraseMatcher:

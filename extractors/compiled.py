@@ -12,7 +12,7 @@ imports the extension first. Two things would make that wrong, and ``select_modu
 
 Value classes in the compiled modules are plain classes with an ``__init__``, not dataclasses: mypyc builds a
 dataclass through its generated, interpreted ``__init__`` (an argument tuple and dict per object), a plain
-class with one direct call. Those that were compared keep value equality.
+class with one direct call. ``values.Value`` gives them a dataclass's equality and ``repr``.
 
 This file itself is never compiled: it must run before anything else in the package.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 
 # extraction modules compiled by mypyc (setup.py reads this tuple): the per-sentence hot path
 COMPILED = (
-    "textnorm", "tokens", "matcher", "actors", "persons", "items", "quantities", "dates", "segments",
+    "values", "textnorm", "tokens", "matcher", "actors", "persons", "items", "quantities", "dates", "segments",
     "pubdate", "context", "transfers", "statements", "events", "pipeline", "schemas",
 )
 GROUP = "native"  # mypyc's group: the shared library extractors/native__mypyc.*.so holds the compiled code

@@ -19,12 +19,15 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 from importlib import resources
 
+from extractors.values import FrozenValue
+
 # ---------------------------------------------------------------------------------------------------------
 # Offset-keeping fold
 # ---------------------------------------------------------------------------------------------------------
 
 _REMOVED_CHARS = "\u064b-\u065f\u0670\u0640\u06d6-\u06ed\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
 _REMOVED_RE = re.compile(f"[{_REMOVED_CHARS}]")
+
 
 
 def _fold_table() -> dict[int, str | None]:
@@ -48,7 +51,7 @@ def _fold_table() -> dict[int, str | None]:
 _FOLD_TABLE = _fold_table()
 
 
-class FoldedText:
+class FoldedText(FrozenValue):
     """``folded`` is ``text`` with diacritics/tatweel/zero-width marks deleted and letters unified.
 
     ``removed`` holds, for every deleted character, the folded index it sat before; ``orig(i)`` maps a folded
@@ -64,18 +67,8 @@ class FoldedText:
     def _fields(self) -> tuple:
         return (self.text, self.folded, self.removed)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FoldedText) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return "FoldedText" + repr(self._fields())
-
     def orig(self, i: int) -> int:
         return i + bisect_right(self.removed, i) if self.removed else i
-
 
 _FOLD_PAIRS = tuple((chr(k), v) for k, v in _FOLD_TABLE.items() if v is not None)
 
@@ -280,8 +273,8 @@ _GROUP_NAMES = frozenset(_MASTER.groupindex)  # Pattern.groupindex builds a new 
 # ---------------------------------------------------------------------------------------------------------
 
 
-class DateMention:
-    """A date expression in a text, resolved where the contract allows. Equal by value."""
+class DateMention(FrozenValue):
+    """A date expression in a text, resolved where the contract allows."""
 
     def __init__(self, start: int, end: int, text: str, lead: str | None, value: date | None,
                  granularity: str | None, kind: str, warning: str | None = None) -> None:
@@ -296,16 +289,6 @@ class DateMention:
 
     def _fields(self) -> tuple:
         return (self.start, self.end, self.text, self.lead, self.value, self.granularity, self.kind, self.warning)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DateMention) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return "DateMention" + repr(self._fields())
-
 
 def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())

@@ -15,6 +15,7 @@ from extractors.lexicon import load_csv, load_yaml
 from extractors.matcher import PhraseMatcher
 from extractors.textnorm import fold_token
 from extractors.tokens import Token
+from extractors.values import Value
 
 MAX_NAME_TOKENS = 3
 NOT_NAME_NOUNS = frozenset(fold_token(w) for w in (
@@ -47,8 +48,8 @@ def _roles() -> _Roles:
     )
 
 
-class PersonMention:
-    """A person named in a sentence, with the role and the actor they speak for. Equal by value."""
+class PersonMention(Value):
+    """A person named in a sentence, with the role and the actor they speak for."""
 
     def __init__(self, start: int, end: int, name: str | None, role: str | None, actor_id: str | None,
                  name_start: int = -1) -> None:
@@ -61,15 +62,6 @@ class PersonMention:
 
     def _fields(self) -> tuple:
         return (self.start, self.end, self.name, self.role, self.actor_id, self.name_start)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PersonMention) and self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
-
-    def __repr__(self) -> str:
-        return "PersonMention" + repr(self._fields())
-
 
 def is_role_head(toks: list[Token], i: int) -> int:
     """Length in tokens of a role head starting at i (0 if none)."""

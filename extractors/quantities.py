@@ -24,10 +24,11 @@ from extractors.dates import (
     fold_with_offsets,
     load_lexicon,
 )
+from extractors.values import FrozenValue
 
 
-class Quantity:
-    """A number read from a text, with its range and unit (the contract's quantity rules). Equal by value."""
+class Quantity(FrozenValue):
+    """A number read from a text, with its range and unit (the contract's quantity rules)."""
 
     def __init__(self, start: int, end: int, text: str, min: int | None, max: int | None, unit: str | None,
                  noun: str | None, approximate: bool = False) -> None:
@@ -42,16 +43,6 @@ class Quantity:
 
     def _fields(self) -> tuple:
         return (self.start, self.end, self.text, self.min, self.max, self.unit, self.noun, self.approximate)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Quantity) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return "Quantity" + repr(self._fields())
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Lexicons
@@ -144,8 +135,8 @@ def _parse_digits(s: str) -> float | None:
         return None
 
 
-class _Parsed:
-    """A number phrase parsed: its range, scale and how it was written. Equal by value."""
+class _Parsed(FrozenValue):
+    """A number phrase parsed: its range, scale and how it was written."""
 
     def __init__(self, lo: float | None, hi: float | None, vague: bool, scaled: float | None, words_only: bool,
                  plain_word: bool) -> None:
@@ -158,16 +149,6 @@ class _Parsed:
 
     def _fields(self) -> tuple:
         return (self.lo, self.hi, self.vague, self.scaled, self.words_only, self.plain_word)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Parsed) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return "_Parsed" + repr(self._fields())
-
 
 def _parse_phrase(phrase: str) -> _Parsed | None:
     total = 0.0

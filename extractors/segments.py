@@ -28,6 +28,7 @@ import regex
 from extractors.lexicon import load_yaml
 from extractors.pubdate import is_date_line
 from extractors.textnorm import fold, fold_token
+from extractors.values import Value
 
 _TICKER = "عاجل"
 _COLON = re.compile(r"[:：]")
@@ -55,8 +56,8 @@ class Sentence:
         return f"Sentence({self.index}, {self.text!r}, {self.segment!r})"
 
 
-class Paragraph:
-    """A paragraph (one line of the file) with its segment and sentences. Equal by value."""
+class Paragraph(Value):
+    """A paragraph (one line of the file) with its segment and sentences."""
 
     def __init__(self, index: int, text: str, start: int, end: int, kind: str, segment: str = "main",
                  sentences: list[Sentence] | None = None) -> None:
@@ -70,15 +71,6 @@ class Paragraph:
 
     def _fields(self) -> tuple:
         return (self.index, self.text, self.start, self.end, self.kind, self.segment, self.sentences)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Paragraph) and self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
-
-    def __repr__(self) -> str:
-        return "Paragraph" + repr(self._fields())
-
 
 @dataclass
 class Document:

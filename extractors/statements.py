@@ -20,6 +20,7 @@ from extractors.matcher import PhraseMatcher
 from extractors.persons import PersonRegister, is_role_head
 from extractors.schemas import StatementRow, row_id
 from extractors.textnorm import fold_token
+from extractors.values import Value
 
 OPEN_QUOTES = {"\"": "\"", "«": "»", "“": "”", "”": "”"}
 CLAUSE_MARKERS = frozenset({"ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "بانهم", "لان"})
@@ -59,8 +60,8 @@ def _lex() -> _Lex:
                 frozenset(fold_token(x) for x in roles["back_references"]))
 
 
-class Speaker:
-    """Who a statement is attributed to. Equal by value."""
+class Speaker(Value):
+    """Who a statement is attributed to."""
 
     def __init__(self, name: str | None, role: str | None, actor_id: str | None) -> None:
         self.name = name
@@ -69,15 +70,6 @@ class Speaker:
 
     def _fields(self) -> tuple:
         return (self.name, self.role, self.actor_id)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Speaker) and self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
-
-    def __repr__(self) -> str:
-        return "Speaker" + repr(self._fields())
-
 
 @dataclass
 class StatementState:

@@ -24,14 +24,15 @@ from extractors.lexicon import load_csv, load_yaml
 from extractors.matcher import PhraseMatcher
 from extractors.schemas import TransferRow, row_id
 from extractors.textnorm import fold_token
+from extractors.values import FrozenValue, Value
 
 _IMPERFECT = ("ي", "ت", "ن")
 CONFIDENCE = {"supply": 0.85, "send": 0.8, "receive": 0.75, "offer": 0.8, "coop": 0.6, "intercept": 0.7,
               "include": 0.6, "exchange": 0.6}
 
 
-class Trigger:
-    """A transfer verb or verbal noun in a sentence, with its frame and status. Equal by value."""
+class Trigger(FrozenValue):
+    """A transfer verb or verbal noun in a sentence, with its frame and status."""
 
     def __init__(self, start: int, end: int, lemma: str, frame: str, status: str, noun: bool, pronoun_object: bool) -> None:
         self.start = start
@@ -44,16 +45,6 @@ class Trigger:
 
     def _fields(self) -> tuple:
         return (self.start, self.end, self.lemma, self.frame, self.status, self.noun, self.pronoun_object)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Trigger) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        return "Trigger" + repr(self._fields())
-
 
 @dataclass(frozen=True)
 class _Lex:
@@ -360,8 +351,8 @@ def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives:
     return None
 
 
-class _Flow:
-    """A trigger resolved to supplier, recipient, items and status. Equal by value."""
+class _Flow(Value):
+    """A trigger resolved to supplier, recipient, items and status."""
 
     def __init__(self, supplier: str | None, recipient: str | None, items: list[ItemMention], status: str,
                  frame: str, trigger: Trigger, reversed_items: list[ItemMention]) -> None:
@@ -375,15 +366,6 @@ class _Flow:
 
     def _fields(self) -> tuple:
         return (self.supplier, self.recipient, self.items, self.status, self.frame, self.trigger, self.reversed_items)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Flow) and self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: not hashable
-
-    def __repr__(self) -> str:
-        return "_Flow" + repr(self._fields())
-
 
 def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | None) -> _Flow | None:
     t = triggers[k]
