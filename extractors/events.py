@@ -17,6 +17,7 @@ from extractors.lexicon import load_csv
 from extractors.matcher import PhraseMatcher
 from extractors.schemas import EventRow, row_id
 from extractors.textnorm import fold_token
+from extractors.values import Value
 
 _LOCATION_PREPS = ("في", "داخل", "الي", "قرب", "بالقرب", "عند")
 _NEED_DATE = frozenset({"invasion"})
@@ -25,8 +26,8 @@ _HARD_BLOCKERS = frozenset({"لم", "لن", "عدم", "دون", "استمرار"
                             "تاتي", "ياتي", "جاءت", "جاء"})
 
 
-class EventCandidate:
-    """An event trigger in a sentence (plain class: mypyc builds it with one direct call)."""
+class EventCandidate(Value):
+    """An event trigger in a sentence."""
 
     def __init__(self, start: int, end: int, event_type: str, strong: bool, date: DateMention | None = None,
                  requires: frozenset[str] = frozenset()) -> None:
@@ -37,8 +38,9 @@ class EventCandidate:
         self.date = date
         self.requires = requires
 
-    def __repr__(self) -> str:
-        return f"EventCandidate({self.start}, {self.end}, {self.event_type!r}, strong={self.strong})"
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.event_type, self.strong, self.date, self.requires)
+
 
 
 @lru_cache(maxsize=1)

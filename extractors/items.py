@@ -12,6 +12,7 @@ from extractors.matcher import PhraseMatcher
 from extractors.quantities import Quantity, unit_forms
 from extractors.textnorm import fold_token
 from extractors.tokens import Token
+from extractors.values import Value
 
 
 def _folded_set(*words: str) -> frozenset[str]:
@@ -33,8 +34,8 @@ _CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})
 _TONS = unit_forms("ton")
 
 
-class ItemMention:
-    """Materiel named in a sentence (plain class: mypyc builds it with one direct call)."""
+class ItemMention(Value):
+    """Materiel named in a sentence."""
 
     def __init__(self, start: int, end: int, category: str, text: str, model: str | None = None,
                  quantity: Quantity | None = None, owner_id: str | None = None, cue_status: str | None = None,
@@ -49,8 +50,9 @@ class ItemMention:
         self.cue_status = cue_status  # status cue attached to the item itself (المحتملة)
         self.modifier = modifier  # "ذخيرة للمدفعية والدبابات": the tanks are what the ammunition is for
 
-    def __repr__(self) -> str:
-        return f"ItemMention({self.start}, {self.end}, {self.category!r}, {self.text!r}, model={self.model!r})"
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.category, self.text, self.model, self.quantity, self.owner_id, self.cue_status, self.modifier)
+
 
 
 @lru_cache(maxsize=1)

@@ -12,15 +12,15 @@ from typing import Any
 
 from extractors.textnorm import fold_token, tokenize
 from extractors.tokens import FirstWords, Token, TokenList, can_start_in, start_positions
+from extractors.values import Value
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
     return tuple(fold_token(t) for t in tokenize(phrase))
 
 
-class Match:
-    """One lexicon entry found in a token list. A plain class: mypyc builds it with one direct call (a
-    dataclass would go through its generated, interpreted ``__init__``)."""
+class Match(Value):
+    """One lexicon entry found in a token list."""
 
     __slots__ = ("start", "end", "value", "prefix", "key")
 
@@ -31,8 +31,9 @@ class Match:
         self.prefix = prefix  # proclitic stripped from the first token ("" when none)
         self.key = key
 
-    def __repr__(self) -> str:
-        return f"Match({self.start}, {self.end}, {self.value!r}, {self.prefix!r}, {self.key!r})"
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.value, self.prefix, self.key)
+
 
 
 def _strip_article(word: str) -> str:

@@ -39,8 +39,8 @@ _HEADLINE_MAX_WORDS = 22
 _CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
 
 
-class Sentence:
-    """A sentence of a paragraph (plain class: mypyc builds it with one direct call)."""
+class Sentence(Value):
+    """A sentence of a paragraph."""
 
     def __init__(self, index: int, text: str, start: int, end: int, paragraph: int, segment: str,
                  is_headline: bool) -> None:
@@ -52,8 +52,9 @@ class Sentence:
         self.segment = segment
         self.is_headline = is_headline
 
-    def __repr__(self) -> str:
-        return f"Sentence({self.index}, {self.text!r}, {self.segment!r})"
+    def _fields(self) -> tuple:
+        return (self.index, self.text, self.start, self.end, self.paragraph, self.segment, self.is_headline)
+
 
 
 class Paragraph(Value):
