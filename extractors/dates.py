@@ -29,7 +29,6 @@ _REMOVED_CHARS = "\u064b-\u065f\u0670\u0640\u06d6-\u06ed\u200b-\u200f\u202a-\u20
 _REMOVED_RE = re.compile(f"[{_REMOVED_CHARS}]")
 
 
-
 def _fold_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {}
     for lo, hi in ((0x064B, 0x065F), (0x0670, 0x0670), (0x0640, 0x0640), (0x06D6, 0x06ED), (0x200B, 0x200F),

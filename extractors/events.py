@@ -42,7 +42,6 @@ class EventCandidate(Value):
         return (self.start, self.end, self.event_type, self.strong, self.date, self.requires)
 
 
-
 @lru_cache(maxsize=1)
 def _triggers() -> PhraseMatcher:
     return PhraseMatcher([(r["phrase"], (r["event_type"], r["strength"] == "strong",
@@ -195,8 +194,6 @@ def _location(view: SentenceView, c: EventCandidate) -> str | None:
                        view.toks[a.start].folded.startswith(("في", "داخل"))):
             return view.span(k, a.end)
     return None
-
-
 
 
 def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:

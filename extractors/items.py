@@ -54,7 +54,6 @@ class ItemMention(Value):
         return (self.start, self.end, self.category, self.text, self.model, self.quantity, self.owner_id, self.cue_status, self.modifier)
 
 
-
 @lru_cache(maxsize=1)
 def _items() -> PhraseMatcher:
     return PhraseMatcher([(r["phrase"], r["category"]) for r in load_csv("items.csv")])

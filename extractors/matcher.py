@@ -35,7 +35,6 @@ class Match(Value):
         return (self.start, self.end, self.value, self.prefix, self.key)
 
 
-
 def _strip_article(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 3 else word
 

@@ -72,7 +72,6 @@ for _r in load_lexicon("quantity_units.csv"):
             _NOUN_UNITS.setdefault(fold_plain(_d), _unit)
 
 
-
 def unit_forms(unit: str) -> frozenset[str]:
     """Folded noun forms (no article) of one quantity unit: a quick "could this sentence count it" test."""
     return frozenset(f.removeprefix("ال") for f, u in _NOUN_UNITS.items() if u == unit)

@@ -56,7 +56,6 @@ class Sentence(Value):
         return (self.index, self.text, self.start, self.end, self.paragraph, self.segment, self.is_headline)
 
 
-
 class Paragraph(Value):
     """A paragraph (one line of the file) with its segment and sentences."""
 

@@ -229,8 +229,6 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
     return j
 
 
-
-
 def extract_statements(view: SentenceView, article_id: str, state: StatementState) -> list[StatementRow]:
     """Statement rows of one sentence (a paragraph-long quotation is one sentence for this purpose)."""
     lx = _lex()

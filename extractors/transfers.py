@@ -498,8 +498,6 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
     return _Flow(supplier, recipient, items, status, t.frame, t, reversed_items)
 
 
-
-
 def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> list[TransferRow]:
     """Transfer rows of one sentence. ``prev_flow`` carries the last resolved flow of the paragraph
     (a continuation like "وإجمالا تسعى إيران للحصول على ..." keeps the previous supplier)."""
