@@ -44,6 +44,7 @@ class BuildResult:
     failures: list[str] = field(default_factory=list)
     docs_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    seeded: bool = False  # the seeds were (re)loaded: first build, full refresh, or a seed file changed
 
 
 class WarehouseBuildError(RuntimeError):
@@ -96,7 +97,7 @@ def build_warehouse(
                 shutil.copy2(wal, _wal(building))
         try:
             with _env(MIRSAD_LAKE_DIR=str(lake_dir), MIRSAD_WAREHOUSE=str(building)):
-                result, docs_html = _run_dbt(project, work, full_refresh=full_refresh,
+                result, docs_html = _run_dbt(project, work, building, full_refresh=full_refresh,
                                              docs=docs_dir is not None and not docs_current)
             result.seconds = time.monotonic() - start
             if not result.ok:
@@ -160,7 +161,8 @@ def warehouse_counts(warehouse_path: Path) -> dict[str, int]:
 
 # --- dbt ---------------------------------------------------------------------------------------
 
-def _run_dbt(project: Path, work: Path, *, full_refresh: bool, docs: bool) -> tuple[BuildResult, Path | None]:
+def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
+             docs: bool) -> tuple[BuildResult, Path | None]:
     from dbt.cli.main import dbtRunner
 
     common = [
@@ -168,17 +170,27 @@ def _run_dbt(project: Path, work: Path, *, full_refresh: bool, docs: bool) -> tu
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
         "--quiet",  # the full log goes to --log-path; the console shows errors only (results are summarised)
     ]
-    parsed = dbtRunner().invoke(["parse", *common])
+    # The results come back in-process (summarised below; logs/dbt.log has every query), so parse, seed and
+    # build skip writing manifest.json, run_results.json and graph.gpickle: about 0.3 s per command of JSON
+    # and pickling that nothing reads. `docs generate` still writes its artefacts.
+    quiet = [*common, "--no-write-json"]
+    parsed = dbtRunner().invoke(["parse", *quiet])
     if not parsed.success:
         raise WarehouseBuildError(f"dbt parse failed: {parsed.exception}", ["parse"])
     runner = dbtRunner(manifest=parsed.result)
+    seeds_stamp = _seeds_fingerprint(project)
     try:
-        # seeds are reloaded from scratch so a lexicon that gains a column never breaks the build
-        seeded = runner.invoke(["seed", "--full-refresh", *common])
-        # the seed was just loaded: build everything else (its tests included) without loading it again
-        built = runner.invoke(["build", "--exclude", "resource_type:seed", *common,
-                               *(["--full-refresh"] if full_refresh else [])])
-        result = _summarise([seeded, built])
+        runs = []
+        # seeds are reloaded from scratch (so a lexicon that gains a column never breaks the build), but only
+        # when their files or dbt changed since the warehouse last loaded them (stamp kept in the warehouse)
+        seeded = _seeds_stamp_in(building, project) != seeds_stamp
+        if seeded:
+            runs.append(runner.invoke(["seed", "--full-refresh", *quiet]))
+        # the seed is loaded: build everything else (its tests included) without loading it again
+        runs.append(runner.invoke(["build", "--exclude", "resource_type:seed", *quiet,
+                                   *(["--full-refresh"] if full_refresh else [])]))
+        result = _summarise(runs)
+        result.seeded = seeded
         docs_html = None
         if docs and result.ok:
             generated = runner.invoke(["docs", "generate", "--static", *common])
@@ -189,7 +201,63 @@ def _run_dbt(project: Path, work: Path, *, full_refresh: bool, docs: bool) -> tu
                 docs_html = work / "target" / "static_index.html"
     finally:
         _close_dbt_duckdb()
+    if result.ok and seeded:
+        _stamp_seeds(building, project, seeds_stamp)
     return result, docs_html
+
+
+# --- seeds -------------------------------------------------------------------------------------
+
+_SEED_STAMP_PREFIX = "mirsad-seeds:"
+
+
+def _seeds_fingerprint(project: Path) -> str:
+    """Hash of what a seed load depends on: the seed files (symlinks followed), dbt_project.yml (column
+    types) and the dbt version."""
+    import hashlib
+
+    from dbt.version import __version__ as dbt_version
+
+    h = hashlib.sha256(dbt_version.encode())
+    for path in [project / "dbt_project.yml", *sorted((project / "seeds").rglob("*"))]:
+        if path.is_file():
+            h.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _seed_tables(project: Path) -> list[str]:
+    return sorted(p.stem for p in (project / "seeds").glob("*.csv"))
+
+
+def _seeds_stamp_in(db: Path, project: Path) -> str | None:
+    """The seed fingerprint the warehouse file was last seeded with (a comment on every seed table), or None
+    when it has none, lacks a seed table or cannot be read."""
+    if not db.exists():
+        return None
+    tables = _seed_tables(project)
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        comments = dict(con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = 'main'").fetchall())
+    finally:
+        con.close()
+    stamps = {comments.get(t) for t in tables}
+    if len(stamps) != 1:
+        return None
+    stamp = stamps.pop()
+    return stamp[len(_SEED_STAMP_PREFIX):] if stamp and stamp.startswith(_SEED_STAMP_PREFIX) else None
+
+
+def _stamp_seeds(db: Path, project: Path, stamp: str) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        for table in _seed_tables(project):
+            con.execute(f"comment on table main.\"{table}\" is '{_SEED_STAMP_PREFIX}{stamp}'")
+    finally:
+        con.close()
 
 
 def _summarise(runs: list[Any]) -> BuildResult:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -257,6 +258,75 @@ def test_second_build_loads_only_new_batches(dbt_project: Path, lake: Path, tmp_
 
     build_warehouse(lake, warehouse, full_refresh=True)
     assert query(warehouse, "select item_text from fct_transfers where row_id = 't1'") == [("طائرات مسيرة",)]
+
+
+@pytest.mark.slow
+def test_incremental_intermediates_add_only_new_batches(dbt_project: Path, lake: Path, tmp_path: Path) -> None:
+    """int_event_actors and int_actor_references are incremental tables: a build unnests and unions only the
+    new batches (an old row is left as it is), and a fact row re-delivered replaces its earlier rows."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_warehouse(lake, warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("update int_event_actors set segment = 'marker' where row_id = 'e1'")
+    con.execute("update int_actor_references set article_id = 'marker' where row_id = 's1'")
+    con.close()
+
+    write_batch(lake, BATCH_2,
+                articles=[article("a3", BATCH_2)],
+                transfers=[transfer("t2", "a2", BATCH_2, "IRN", "UKR")],  # t2 re-delivered: new parties
+                events=[event("e3", "a3", BATCH_2, ["UKR", "USA", "UKR"])],
+                ingestions=[ingestion("a3.txt", BATCH_2, "processed", "a3")])
+    build_warehouse(lake, warehouse)
+
+    assert set(query(warehouse, "select segment from int_event_actors where row_id = 'e1'")) == {("marker",)}
+    assert query(warehouse, "select article_id from int_actor_references where row_id = 's1'") == [("marker",)]
+    assert query(warehouse, "select actor_id, actor_position from int_event_actors where row_id = 'e3' "
+                            "order by actor_position") == [("UKR", 1), ("USA", 2)]
+    assert query(warehouse, "select role, actor_id, batch_id from int_actor_references where row_id = 't2' "
+                            "order by role") == [("recipient", "UKR", BATCH_2), ("supplier", "IRN", BATCH_2)]
+    # wagner_group (not in the lexicon) was referenced only by the old t2: no longer an actor
+    assert query(warehouse, "select count(*) from dim_actors where actor_id = 'wagner_group'") == [(0,)]
+    # UKR: speaker of s1 (a1), recipient of t2 (a2), in e3 once (a3)
+    assert query(warehouse, "select n_references, n_articles from dim_actors where actor_id = 'UKR'") == [(3, 3)]
+
+
+@pytest.mark.slow
+def test_seeds_load_only_when_their_files_change(dbt_project: Path, lake: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert build_warehouse(lake, warehouse).seeded
+    write_batch(lake, BATCH_2, articles=[article("a3", BATCH_2)],
+                ingestions=[ingestion("a3.txt", BATCH_2, "processed", "a3")])
+    second = build_warehouse(lake, warehouse)
+    assert not second.seeded and second.ok
+    assert query(warehouse, "select count(*) from actors") == [(4,)]
+
+    seed = dbt_project / "seeds" / "actors.csv"
+    seed.write_text(seed.read_text(encoding="utf-8") + "houthis,الحوثيون,Houthis,armed_group,YEM\n", encoding="utf-8")
+    third = build_warehouse(lake, warehouse)
+    assert third.seeded
+    assert query(warehouse, "select actor_type, is_in_lexicon from dim_actors where actor_id = 'houthis'") == [
+        ("armed_group", True)]
+    assert build_warehouse(lake, warehouse, full_refresh=True).seeded
+
+
+@pytest.mark.slow
+def test_null_key_in_a_mart_fails_the_build_and_keeps_old_warehouse(dbt_project: Path, lake: Path,
+                                                                    tmp_path: Path) -> None:
+    """Mart columns declared not null are contract constraints DuckDB enforces on insert: a NULL there fails
+    the model (no separate not_null test), and the old warehouse stays."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_warehouse(lake, warehouse)
+    before = warehouse_counts(warehouse)
+    write_batch(lake, BATCH_2, articles=[article("a6", BATCH_2)],
+                ingestions=[ingestion("a6.txt", BATCH_2, "processed", "a6")])
+    rows = to_table("transfers", [transfer("t6", "a6", BATCH_2, "IRN", "RUS")])  # then blank the supplier
+    column = rows.schema.get_field_index("supplier_id")
+    rows = rows.set_column(column, rows.schema.field(column), pa.array([None], pa.string()))
+    pq.write_table(rows, lake / "batches" / BATCH_2 / "transfers.parquet")
+    with pytest.raises(WarehouseBuildError) as caught:
+        build_warehouse(lake, warehouse)
+    assert "fct_transfers" in caught.value.failures
+    assert warehouse_counts(warehouse) == before
 
 
 @pytest.mark.slow

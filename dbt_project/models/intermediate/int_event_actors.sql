@@ -1,4 +1,15 @@
 -- One row per (event, actor id): the actor_ids list unnested, first position kept when an id repeats.
+-- Incremental: a build unnests only the events of new lake batches; an event re-delivered in a later batch
+-- replaces all of its earlier rows (delete+insert on row_id), as in fct_events.
+{{
+    config(
+        materialized='incremental',
+        unique_key='row_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with unnested as (
     select
         row_id,
@@ -9,6 +20,7 @@ with unnested as (
         unnest(actor_ids) as actor_id,
         generate_subscripts(actor_ids, 1) as actor_position
     from {{ ref('stg_events') }}
+    {{ new_batches_only() }}
 )
 
 select

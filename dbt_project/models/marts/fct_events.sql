@@ -9,9 +9,7 @@
 
 with events as (
     select * from {{ ref('stg_events') }}
-    {% if is_incremental() %}
-    where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
-    {% endif %}
+    {{ new_batches_only() }}
 )
 
 select

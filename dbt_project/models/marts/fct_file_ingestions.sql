@@ -22,6 +22,4 @@ select
     mtime_ns,
     batch_id
 from {{ ref('stg_file_ingestions') }}
-{% if is_incremental() %}
-where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
-{% endif %}
+{{ new_batches_only() }}

@@ -9,9 +9,7 @@
 
 with statements as (
     select * from {{ ref('stg_statements') }}
-    {% if is_incremental() %}
-    where batch_id > (select coalesce(max(batch_id), '') from {{ this }})
-    {% endif %}
+    {{ new_batches_only() }}
 )
 
 select
