@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import math
 import multiprocessing
 import os
 import shutil
+import stat
 import sys
 import time
 from collections import Counter
@@ -41,6 +43,7 @@ __all__ = [
     "discover", "discover_files", "extract_batch", "plan_batches", "run",
 ]
 
+_LOG = logging.getLogger(__name__)
 MIN_PARALLEL_BATCH = 100  # a spawned worker costs ~2-3 s of imports and lexicon loading: worth it from ~100 files
 _SETTLE_RECHECK_SECONDS = 0.25
 _BUILT_HEAD_FILE = ".warehouse-head"
@@ -75,10 +78,33 @@ class Discovery:
     skipped_known: int = 0  # unchanged files already in the ledger
 
 
-def _is_sidecar(path: str) -> bool:
-    from extractors import reading
+def _walk_files(folder: str) -> Iterable[tuple[str, os.stat_result]]:
+    """Every regular, non-hidden file under ``folder`` (hidden folders skipped) with its stat, sidecars
+    (``*.meta.json``) excluded. ``os.scandir`` gives the file type from the directory listing, so each file
+    costs one stat call and no Path object (20,000 files: ~0.1 s)."""
+    from extractors.reading import SIDECAR_SUFFIX
 
-    return reading.is_sidecar(Path(path))
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:  # removed while we walked
+        return
+    except OSError as exc:  # unreadable folder: said, not silently skipped (os.walk would have)
+        _LOG.warning("inbox folder not readable, skipped this run: %s (%s)", folder, exc)
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):  # as os.walk: a link to a folder is not followed
+                yield from _walk_files(entry.path)
+                continue
+            if entry.name.lower().endswith(SIDECAR_SUFFIX):
+                continue
+            st = entry.stat(follow_symlinks=True)
+        except FileNotFoundError:  # removed (or a dangling link) between the listing and the look
+            continue
+        if stat.S_ISREG(st.st_mode):
+            yield entry.path, st
 
 
 def discover_files(settings: Settings) -> Discovery:
@@ -94,24 +120,11 @@ def discover_files(settings: Settings) -> Discovery:
     index = lake.ledger_index(settings.lake_dir)
     found = Discovery()
     first: dict[str, os.stat_result] = {}
-    for dirpath, dirnames, filenames in os.walk(inbox):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            path = os.path.join(dirpath, name)
-            if _is_sidecar(path):
-                continue
-            try:
-                st = os.stat(path)
-            except FileNotFoundError:
-                continue
-            if not os.path.isfile(path):
-                continue
-            if index.status_of(path, st.st_size, st.st_mtime_ns) is not None:
-                found.skipped_known += 1
-                continue
-            first[path] = st
+    for path, st in _walk_files(str(inbox)):
+        if index.status_of(path, st.st_size, st.st_mtime_ns) is not None:
+            found.skipped_known += 1
+            continue
+        first[path] = st
     if settings.settle_seconds <= 0:
         found.candidates = sorted(first)
         return found
@@ -227,7 +240,16 @@ class _HeapFreezer:
         self.seen = 0
 
 
+class _NoFreezer(_HeapFreezer):
+    def tick(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+
 _FREEZER = _HeapFreezer()
+_NO_FREEZER = _NoFreezer()
 
 
 def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_worker: bool = False) -> BatchResult:
@@ -253,7 +275,8 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
         if status == "quarantined" and settings.quarantine_copy and os.path.exists(path):
             _quarantine_copy(settings, path, sha)
 
-    freezer = _FREEZER
+    # a small batch in this process (an incremental run) is over before freezing would pay for its collections
+    freezer = _FREEZER if pool_worker or len(paths) >= MIN_PARALLEL_BATCH else _NO_FREEZER
     try:
         for path in paths:
             freezer.tick()

@@ -224,6 +224,23 @@ def test_sidecars_and_hidden_files_are_not_articles(settings):
     assert str(art["published_date"]) == "2024-03-05" and art["published_date_source"] == "sidecar"
 
 
+def test_discovery_walks_subfolders_follows_file_links_not_folder_links(settings, tmp_path):
+    (settings.inbox / "2024" / "03").mkdir(parents=True)
+    nested = put(settings.inbox / "2024" / "03", "n.TXT", ART_1)
+    put(settings.inbox / "2024", "n.META.JSON", "{}")  # a sidecar, whatever its case
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    put(outside, "o.txt", ART_2)
+    (settings.inbox / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (settings.inbox / "linked-file.txt").symlink_to(outside / "o.txt")
+    (settings.inbox / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(settings.inbox / "pipe.txt")
+
+    found = runner.discover_files(settings)
+    assert found.candidates == sorted([str(nested), str(settings.inbox / "linked-file.txt")])
+    assert found.deferred == [] and found.skipped_known == 0
+
+
 def test_parallel_workers_give_the_same_lake_as_serial(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "MIN_PARALLEL_BATCH", 1)
     results = {}
