@@ -13,8 +13,6 @@ import unicodedata
 from functools import lru_cache
 
 import regex
-from camel_tools.tokenizers.word import simple_word_tokenize
-from camel_tools.utils.dediac import dediac_ar
 from camel_tools.utils.normalize import (
     normalize_alef_ar,
     normalize_alef_maksura_ar,
@@ -25,6 +23,12 @@ from camel_tools.utils.normalize import (
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _HAMZA_SEATS = str.maketrans({"ؤ": "و", "ئ": "ي", "ٱ": "ا"})
 _TATWEEL = "\u0640"
+# camel-tools' AR_DIAC_CHARSET (tanwin, short vowels, shadda, sukun, dagger alef), deleted with the tatweel in
+# one str.translate. Not camel's dediac_ar: importing camel_tools.utils.dediac (or .tokenizers.word) builds
+# its Unicode tables by walking all 1.1M code points, 0.3 s in every process that extracts (each pool worker,
+# each small in-process run). tests/test_textnorm.py checks this equals dediac_ar on every Arabic character.
+AR_DIACRITICS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
+_DEDIAC = str.maketrans(dict.fromkeys(AR_DIACRITICS + _TATWEEL))
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 ARABIC_LETTER = re.compile("[\u0621-\u064a]")
@@ -40,7 +44,7 @@ def clean(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def fold_token(token: str) -> str:
     """Matching form of one token (cached: news vocabulary repeats heavily)."""
-    token = dediac_ar(token).replace(_TATWEEL, "")
+    token = token.translate(_DEDIAC)
     token = normalize_alef_ar(token)
     token = normalize_alef_maksura_ar(token)
     token = normalize_teh_marbuta_ar(token)
@@ -75,7 +79,9 @@ def tokenize(text: str) -> list[str]:
 
 
 def camel_tokenize(text: str) -> list[str]:
-    """camel-tools' own tokenizer (the reference for ``tokenize``)."""
+    """camel-tools' own tokenizer (the reference for ``tokenize``; imported on first use, see AR_DIACRITICS)."""
+    from camel_tools.tokenizers.word import simple_word_tokenize
+
     return simple_word_tokenize(text)
 
 

@@ -54,3 +54,32 @@ def test_token_offsets_point_into_the_original_text() -> None:
 def test_clitic_variants_reach_the_bare_word() -> None:
     stems = {stem for tok in tokens_of("وموسكو لإيران بالمسيرات") for stem, _ in tok.variants}
     assert {"موسكو", "ايران", "مسيرات"} <= stems
+
+
+def test_diacritics_removed_exactly_as_camel_tools_dediac() -> None:
+    """fold_token drops what camel-tools' dediac_ar drops (plus tatweel), on every character of the Arabic
+    blocks and on a vocalised sentence."""
+    from camel_tools.utils.charsets import AR_DIAC_CHARSET
+    from camel_tools.utils.dediac import dediac_ar
+
+    from extractors.textnorm import _DEDIAC, AR_DIACRITICS
+
+    assert frozenset(AR_DIACRITICS) == AR_DIAC_CHARSET
+    arabic = "".join(chr(c) for c in [*range(0x0600, 0x0700), *range(0x0750, 0x0780), *range(0x08A0, 0x0900)])
+    sentence = "وَقَالَ المُتَحَدِّثُ إِنَّ الطَّائِرَاتِ وَصَلَتْ قَبْلَ أُسْبُوعٍ"
+    for text in (arabic, sentence):
+        assert text.translate(_DEDIAC) == dediac_ar(text).replace("\u0640", "")
+    assert fold_token("المُتَحَدِّثُ") == "المتحدث"
+
+
+def test_extraction_does_not_import_camel_unicode_tables() -> None:
+    """camel_tools.utils.charsets costs 0.3 s at import (a walk over every code point); extraction must not
+    need it, so a pool worker or a small incremental run starts without paying it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from extractors import pipeline; "
+            "pipeline.extract_article('قال المتحدث إن روسيا تسلمت طائرات مسيرة.', source_file='a.txt'); "
+            "print('camel_tools.utils.charsets' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
