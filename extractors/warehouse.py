@@ -45,6 +45,7 @@ class BuildResult:
     docs_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
     seeded: bool = False  # the seeds were (re)loaded: first build, full refresh, or a seed file changed
+    views_rebuilt: bool = False  # the view models were re-created: first build, full refresh, project changed
 
 
 class WarehouseBuildError(RuntimeError):
@@ -128,16 +129,12 @@ _DOCS_STAMP = ".project-fingerprint"
 def _project_fingerprint(project: Path) -> str:
     """Hash of the dbt project's own files and the dbt version: the docs site (models, columns, lineage,
     column types) changes only when this does, not when new rows arrive."""
-    import hashlib
+    return _hash_files(_project_files(project), project)
 
-    from dbt.version import __version__ as dbt_version
 
-    h = hashlib.sha256(dbt_version.encode())
-    for path in sorted(project.rglob("*")):
-        rel = path.relative_to(project)
-        if path.is_file() and rel.parts[0] not in ("target", "logs", "dbt_packages"):
-            h.update(str(rel).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+def _project_files(project: Path) -> list[Path]:
+    return sorted(p for p in project.rglob("*")
+                  if p.relative_to(project).parts[0] not in ("target", "logs", "dbt_packages"))
 
 
 def _docs_current(docs_dir: Path, stamp: str) -> bool:
@@ -178,19 +175,26 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
     if not parsed.success:
         raise WarehouseBuildError(f"dbt parse failed: {parsed.exception}", ["parse"])
     runner = dbtRunner(manifest=parsed.result)
-    seeds_stamp = _seeds_fingerprint(project)
+    seeds, views = _seed_tables(project), _view_models(parsed.result)
+    seeds_stamp = "seeds:" + _seeds_fingerprint(project)
+    views_stamp = "views:" + _views_fingerprint(project)
+    stamps = {} if full_refresh else _stamps_in(building)
     try:
         runs = []
-        # seeds are reloaded from scratch (so a lexicon that gains a column never breaks the build), but only
-        # when their files or dbt changed since the warehouse last loaded them (stamp kept in the warehouse)
-        seeded = _seeds_stamp_in(building, project) != seeds_stamp
+        # Seeds are reloaded from scratch (so a lexicon that gains a column never breaks the build), but only
+        # when their files or dbt changed since this warehouse last loaded them (a stamp kept in the warehouse).
+        seeded = not all(stamps.get(t) == seeds_stamp for t in seeds)
         if seeded:
             runs.append(runner.invoke(["seed", "--full-refresh", *quiet]))
-        # the seed is loaded: build everything else (its tests included) without loading it again
-        runs.append(runner.invoke(["build", "--exclude", "resource_type:seed", *quiet,
+        # The staging views only hold SQL over the lake: re-created only when the project, dbt or the lake's
+        # place changed. Their tests run every time (they read the new rows).
+        views_current = bool(views) and all(stamps.get(v) == views_stamp for v in views)
+        select = ["--select", "resource_type:test", *_non_view_models(parsed.result)] if views_current else []
+        runs.append(runner.invoke(["build", *select, "--exclude", "resource_type:seed", *quiet,
                                    *(["--full-refresh"] if full_refresh else [])]))
         result = _summarise(runs)
         result.seeded = seeded
+        result.views_rebuilt = not views_current
         docs_html = None
         if docs and result.ok:
             generated = runner.invoke(["docs", "generate", "--static", *common])
@@ -201,61 +205,84 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
                 docs_html = work / "target" / "static_index.html"
     finally:
         _close_dbt_duckdb()
-    if result.ok and seeded:
-        _stamp_seeds(building, project, seeds_stamp)
+    if result.ok and (seeded or not views_current):
+        _stamp(building, {**{t: seeds_stamp for t in seeds}, **{v: views_stamp for v in views}})
     return result, docs_html
 
 
-# --- seeds -------------------------------------------------------------------------------------
+# --- stamps: what a warehouse file was last built with -----------------------------------------
+# A comment on a seed table or view ("mirsad:<what>:<hash>") says which project files it was made from; it
+# lives in the warehouse file itself, so it moves, is copied and is swapped together with what it describes.
 
-_SEED_STAMP_PREFIX = "mirsad-seeds:"
+_STAMP_PREFIX = "mirsad:"
 
 
-def _seeds_fingerprint(project: Path) -> str:
-    """Hash of what a seed load depends on: the seed files (symlinks followed), dbt_project.yml (column
-    types) and the dbt version."""
+def _hash_files(paths: list[Path], root: Path, *extra: str) -> str:
     import hashlib
 
     from dbt.version import __version__ as dbt_version
 
-    h = hashlib.sha256(dbt_version.encode())
-    for path in [project / "dbt_project.yml", *sorted((project / "seeds").rglob("*"))]:
+    h = hashlib.sha256("\0".join([dbt_version, *extra]).encode())
+    for path in paths:
         if path.is_file():
-            h.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def _seeds_fingerprint(project: Path) -> str:
+    """What a seed load depends on: the seed files (symlinks followed), dbt_project.yml (column types), dbt."""
+    return _hash_files([project / "dbt_project.yml", *sorted((project / "seeds").rglob("*"))], project)
+
+
+def _views_fingerprint(project: Path) -> str:
+    """What the view models' SQL depends on: every project file, dbt and dbt-duckdb, and the lake folder the
+    sources read (``MIRSAD_LAKE_DIR`` is written into the views)."""
+    from dbt.adapters.duckdb.__version__ import version as adapter_version
+
+    return _hash_files(_project_files(project), project, adapter_version, os.environ.get("MIRSAD_LAKE_DIR", ""))
 
 
 def _seed_tables(project: Path) -> list[str]:
     return sorted(p.stem for p in (project / "seeds").glob("*.csv"))
 
 
-def _seeds_stamp_in(db: Path, project: Path) -> str | None:
-    """The seed fingerprint the warehouse file was last seeded with (a comment on every seed table), or None
-    when it has none, lacks a seed table or cannot be read."""
+def _view_models(manifest: Any) -> list[str]:
+    return sorted(n.name for n in manifest.nodes.values()
+                  if str(n.resource_type).endswith("model") and n.config.materialized == "view")
+
+
+def _non_view_models(manifest: Any) -> list[str]:
+    return sorted(n.name for n in manifest.nodes.values()
+                  if str(n.resource_type).endswith("model") and n.config.materialized != "view")
+
+
+def _stamps_in(db: Path) -> dict[str, str]:
+    """Stamps of the tables and views of ``db`` ({} when it does not exist or cannot be read)."""
     if not db.exists():
-        return None
-    tables = _seed_tables(project)
+        return {}
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error:
-        return None
+        return {}
     try:
-        comments = dict(con.execute(
-            "select table_name, comment from duckdb_tables() where schema_name = 'main'").fetchall())
+        rows = con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = 'main' "
+            "union all select view_name, comment from duckdb_views() where schema_name = 'main'").fetchall()
     finally:
         con.close()
-    stamps = {comments.get(t) for t in tables}
-    if len(stamps) != 1:
-        return None
-    stamp = stamps.pop()
-    return stamp[len(_SEED_STAMP_PREFIX):] if stamp and stamp.startswith(_SEED_STAMP_PREFIX) else None
+    return {name: comment[len(_STAMP_PREFIX):] for name, comment in rows
+            if comment and comment.startswith(_STAMP_PREFIX)}
 
 
-def _stamp_seeds(db: Path, project: Path, stamp: str) -> None:
+def _stamp(db: Path, stamps: dict[str, str]) -> None:
     con = duckdb.connect(str(db))
     try:
-        for table in _seed_tables(project):
-            con.execute(f"comment on table main.\"{table}\" is '{_SEED_STAMP_PREFIX}{stamp}'")
+        kinds = dict(con.execute(
+            "select table_name, 'table' from duckdb_tables() where schema_name = 'main' "
+            "union all select view_name, 'view' from duckdb_views() where schema_name = 'main'").fetchall())
+        for name, stamp in stamps.items():
+            if name in kinds:
+                con.execute(f"comment on {kinds[name]} main.\"{name}\" is '{_STAMP_PREFIX}{stamp}'")
     finally:
         con.close()
 

@@ -310,6 +310,43 @@ def test_seeds_load_only_when_their_files_change(dbt_project: Path, lake: Path, 
 
 
 @pytest.mark.slow
+def test_views_recreated_only_when_project_or_lake_place_changes(dbt_project: Path, lake: Path,
+                                                                  tmp_path: Path) -> None:
+    """The staging views are SQL over the lake: a build with new rows keeps them (their tests still run on
+    the new rows); a changed project file or a moved lake re-creates them."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    first = build_warehouse(lake, warehouse)
+    assert first.views_rebuilt
+    con = duckdb.connect(str(warehouse))  # a view a re-creation would overwrite, keeping the stamp
+    stamp = con.execute("select comment from duckdb_views() where view_name = 'stg_articles'").fetchone()[0]
+    con.execute("create or replace view stg_articles as select *, 'kept' as marker from "
+                f"read_parquet('{lake}/batches/*/articles.parquet', union_by_name = true)")
+    con.execute(f"comment on view stg_articles is '{stamp}'")
+    con.close()
+
+    write_batch(lake, BATCH_2, articles=[article("a3", BATCH_2)],
+                ingestions=[ingestion("a3.txt", BATCH_2, "processed", "a3")])
+    second = build_warehouse(lake, warehouse)
+    assert not second.views_rebuilt and second.n_tests == first.n_tests
+    assert second.n_models == first.n_models - 5
+    assert query(warehouse, "select distinct marker from stg_articles") == [("kept",)]
+    assert warehouse_counts(warehouse)["dim_articles"] == 3
+
+    yml = dbt_project / "models" / "staging" / "_staging.yml"
+    yml.write_text(yml.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert build_warehouse(lake, warehouse).views_rebuilt
+    columns = {c for (c,) in query(warehouse, "select column_name from information_schema.columns "
+                                              "where table_name = 'stg_articles'")}
+    assert "marker" not in columns
+    assert not build_warehouse(lake, warehouse).views_rebuilt
+
+    moved = tmp_path / "moved-lake"
+    shutil.copytree(lake, moved)
+    assert build_warehouse(moved, warehouse).views_rebuilt
+    assert query(warehouse, "select count(*) from stg_articles") == [(3,)]
+
+
+@pytest.mark.slow
 def test_null_key_in_a_mart_fails_the_build_and_keeps_old_warehouse(dbt_project: Path, lake: Path,
                                                                     tmp_path: Path) -> None:
     """Mart columns declared not null are contract constraints DuckDB enforces on insert: a NULL there fails
