@@ -164,6 +164,9 @@ class SentenceView:
         return find_items(self.toks, self.text, 0, self.owner_actors, self.quantities_now)
 
     def quantities_now(self) -> list[Quantity]:
+        """The sentence's quantities, computed on first call: find_items calls it only when an item needs a
+        number. A bound method, not ``lambda: self.quantities``: mypyc 2.4.1 stops with an internal error on
+        a lambda that closes over ``self`` inside a method of a native class."""
         return self.quantities
 
     def dates_if_found(self) -> list[DateMention]:
