@@ -258,6 +258,11 @@ def test_second_build_loads_only_new_batches(dbt_project: Path, lake: Path, tmp_
 
     build_warehouse(lake, warehouse, full_refresh=True)
     assert query(warehouse, "select item_text from fct_transfers where row_id = 't1'") == [("طائرات مسيرة",)]
+    # one load holding both batches keeps only the latest row of t2 (and its references)
+    assert query(warehouse, "select item_category, batch_id from fct_transfers where row_id = 't2'") == [
+        ("weapons", BATCH_2)]
+    assert query(warehouse, "select count(*) from int_actor_references where row_id = 't2'") == [(2,)]
+    assert query(warehouse, "select count(*) from stg_transfers where row_id = 't2'") == [(2,)]  # the lake's rows
 
 
 @pytest.mark.slow

@@ -11,13 +11,11 @@
 }}
 
 with transfers as (
-    select * from {{ ref('stg_transfers') }}
-    {{ new_batches_only() }}
+    {{ new_rows_of(ref('stg_transfers'), 'row_id') }}
 ),
 
 statements as (
-    select * from {{ ref('stg_statements') }}
-    {{ new_batches_only() }}
+    {{ new_rows_of(ref('stg_statements'), 'row_id') }}
 ),
 
 event_actors as (

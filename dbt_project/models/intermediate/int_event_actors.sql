@@ -10,7 +10,11 @@
     )
 }}
 
-with unnested as (
+with events as (
+    {{ new_rows_of(ref('stg_events'), 'row_id') }}
+),
+
+unnested as (
     select
         row_id,
         article_id,
@@ -19,8 +23,7 @@ with unnested as (
         batch_id,
         unnest(actor_ids) as actor_id,
         generate_subscripts(actor_ids, 1) as actor_position
-    from {{ ref('stg_events') }}
-    {{ new_batches_only() }}
+    from events
 )
 
 select

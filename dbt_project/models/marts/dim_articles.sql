@@ -1,5 +1,5 @@
 -- Incremental: a build loads the articles of new lake batches only; an article re-delivered in a later batch
--- replaces its row (delete+insert on article_id), as stg_articles keeps the latest batch's row.
+-- replaces its row (delete+insert on article_id): the latest batch's row is kept.
 {{
     config(
         materialized='incremental',
@@ -8,6 +8,10 @@
         on_schema_change='append_new_columns'
     )
 }}
+
+with articles as (
+    {{ new_rows_of(ref('stg_articles'), 'article_id', 'batch_id desc, ingested_at desc') }}
+)
 
 select
     article_id,
@@ -26,5 +30,4 @@ select
     related_segment_count,
     warnings,
     batch_id
-from {{ ref('stg_articles') }}
-{{ new_batches_only() }}
+from articles

@@ -8,8 +8,7 @@
 }}
 
 with events as (
-    select * from {{ ref('stg_events') }}
-    {{ new_batches_only() }}
+    {{ new_rows_of(ref('stg_events'), 'row_id') }}
 )
 
 select
@@ -29,4 +28,4 @@ select
     a.published_date,
     e.batch_id
 from events as e
-left join {{ ref('stg_articles') }} as a using (article_id)
+left join {{ ref('dim_articles') }} as a using (article_id)

@@ -8,8 +8,7 @@
 }}
 
 with statements as (
-    select * from {{ ref('stg_statements') }}
-    {{ new_batches_only() }}
+    {{ new_rows_of(ref('stg_statements'), 'row_id') }}
 )
 
 select
@@ -31,4 +30,4 @@ select
     a.published_date,
     s.batch_id
 from statements as s
-left join {{ ref('stg_articles') }} as a using (article_id)
+left join {{ ref('dim_articles') }} as a using (article_id)

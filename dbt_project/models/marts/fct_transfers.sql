@@ -8,8 +8,7 @@
 }}
 
 with transfers as (
-    select * from {{ ref('stg_transfers') }}
-    {{ new_batches_only() }}
+    {{ new_rows_of(ref('stg_transfers'), 'row_id') }}
 )
 
 select
@@ -33,4 +32,4 @@ select
     a.published_date,
     t.batch_id
 from transfers as t
-left join {{ ref('stg_articles') }} as a using (article_id)
+left join {{ ref('dim_articles') }} as a using (article_id)

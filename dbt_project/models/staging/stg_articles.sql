@@ -1,4 +1,6 @@
--- One row per article_id: an article re-delivered in a later batch keeps the row of the latest batch.
+-- The lake's rows renamed and cast, one per lake row: a row re-delivered in a later batch appears once per
+-- batch here; the incremental models keep the latest (macro new_rows_of). No de-duplication in the view,
+-- so a filter on batch_id reaches the Parquet scan and a build reads only the new batches' files.
 with source as (
     select * from {{ source('lake', 'articles') }}
 )
@@ -21,4 +23,3 @@ select
     cast(coalesce(warnings, []) as varchar[]) as warnings,
     cast(batch_id as varchar) as batch_id
 from source
-qualify row_number() over (partition by article_id order by batch_id desc, ingested_at desc) = 1

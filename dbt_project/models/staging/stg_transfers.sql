@@ -1,4 +1,6 @@
--- One row per row_id (latest batch wins).
+-- The lake's rows renamed and cast, one per lake row: a row re-delivered in a later batch appears once per
+-- batch here; the incremental models keep the latest (macro new_rows_of). No de-duplication in the view,
+-- so a filter on batch_id reaches the Parquet scan and a build reads only the new batches' files.
 with source as (
     select * from {{ source('lake', 'transfers') }}
 )
@@ -23,4 +25,3 @@ select
     cast(rule as varchar) as rule,
     cast(batch_id as varchar) as batch_id
 from source
-qualify row_number() over (partition by row_id order by batch_id desc) = 1
