@@ -149,8 +149,9 @@ class _Profile:
 
 
 def is_sidecar(path: Path | str) -> bool:
-    """True for ``NAME.meta.json`` files, which describe an article and are never articles themselves."""
-    return Path(path).name.lower().endswith(SIDECAR_SUFFIX)
+    """True for ``NAME.meta.json`` files, which describe an article and are never articles themselves.
+    String work only (no Path object): discovery asks this for every file of the inbox."""
+    return os.path.basename(os.fspath(path)).lower().endswith(SIDECAR_SUFFIX)
 
 
 def sidecar_path(path: Path | str) -> Path:

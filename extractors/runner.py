@@ -82,7 +82,7 @@ def _walk_files(folder: str) -> Iterable[tuple[str, os.stat_result]]:
     """Every regular, non-hidden file under ``folder`` (hidden folders skipped) with its stat, sidecars
     (``*.meta.json``) excluded. ``os.scandir`` gives the file type from the directory listing, so each file
     costs one stat call and no Path object (20,000 files: ~0.1 s)."""
-    from extractors.reading import SIDECAR_SUFFIX
+    from extractors.reading import is_sidecar
 
     try:
         entries = list(os.scandir(folder))
@@ -98,7 +98,7 @@ def _walk_files(folder: str) -> Iterable[tuple[str, os.stat_result]]:
             if entry.is_dir(follow_symlinks=False):  # as os.walk: a link to a folder is not followed
                 yield from _walk_files(entry.path)
                 continue
-            if entry.name.lower().endswith(SIDECAR_SUFFIX):
+            if is_sidecar(entry.name):
                 continue
             st = entry.stat(follow_symlinks=True)
         except FileNotFoundError:  # removed (or a dangling link) between the listing and the look

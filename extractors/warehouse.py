@@ -175,7 +175,8 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
     if not parsed.success:
         raise WarehouseBuildError(f"dbt parse failed: {parsed.exception}", ["parse"])
     runner = dbtRunner(manifest=parsed.result)
-    seeds, views = _seed_tables(project), _view_models(parsed.result)
+    seeds = _seed_tables(project)
+    views, other_models = _models_split_by_view(parsed.result)
     seeds_stamp = "seeds:" + _seeds_fingerprint(project)
     views_stamp = "views:" + _views_fingerprint(project)
     stamps = {} if full_refresh else _stamps_in(building)
@@ -189,7 +190,7 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
         # The staging views only hold SQL over the lake: re-created only when the project, dbt or the lake's
         # place changed. Their tests run every time (they read the new rows).
         views_current = bool(views) and all(stamps.get(v) == views_stamp for v in views)
-        select = ["--select", "resource_type:test", *_non_view_models(parsed.result)] if views_current else []
+        select = ["--select", "resource_type:test", *other_models] if views_current else []
         runs.append(runner.invoke(["build", *select, "--exclude", "resource_type:seed", *quiet,
                                    *(["--full-refresh"] if full_refresh else [])]))
         result = _summarise(runs)
@@ -215,6 +216,9 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
 # lives in the warehouse file itself, so it moves, is copied and is swapped together with what it describes.
 
 _STAMP_PREFIX = "mirsad:"
+_RELATIONS_SQL = (  # name, kind (as COMMENT ON names it), comment of every table and view of the warehouse
+    "select table_name, 'table', comment from duckdb_tables() where schema_name = 'main' "
+    "union all select view_name, 'view', comment from duckdb_views() where schema_name = 'main'")
 
 
 def _hash_files(paths: list[Path], root: Path, *extra: str) -> str:
@@ -246,14 +250,14 @@ def _seed_tables(project: Path) -> list[str]:
     return sorted(p.stem for p in (project / "seeds").glob("*.csv"))
 
 
-def _view_models(manifest: Any) -> list[str]:
-    return sorted(n.name for n in manifest.nodes.values()
-                  if str(n.resource_type).endswith("model") and n.config.materialized == "view")
-
-
-def _non_view_models(manifest: Any) -> list[str]:
-    return sorted(n.name for n in manifest.nodes.values()
-                  if str(n.resource_type).endswith("model") and n.config.materialized != "view")
+def _models_split_by_view(manifest: Any) -> tuple[list[str], list[str]]:
+    """(view models, every other model) of the parsed project, names sorted."""
+    views: list[str] = []
+    others: list[str] = []
+    for node in manifest.nodes.values():
+        if str(node.resource_type).endswith("model"):
+            (views if node.config.materialized == "view" else others).append(node.name)
+    return sorted(views), sorted(others)
 
 
 def _stamps_in(db: Path) -> dict[str, str]:
@@ -265,21 +269,17 @@ def _stamps_in(db: Path) -> dict[str, str]:
     except duckdb.Error:
         return {}
     try:
-        rows = con.execute(
-            "select table_name, comment from duckdb_tables() where schema_name = 'main' "
-            "union all select view_name, comment from duckdb_views() where schema_name = 'main'").fetchall()
+        rows = con.execute(_RELATIONS_SQL).fetchall()
     finally:
         con.close()
-    return {name: comment[len(_STAMP_PREFIX):] for name, comment in rows
+    return {name: comment[len(_STAMP_PREFIX):] for name, _, comment in rows
             if comment and comment.startswith(_STAMP_PREFIX)}
 
 
 def _stamp(db: Path, stamps: dict[str, str]) -> None:
     con = duckdb.connect(str(db))
     try:
-        kinds = dict(con.execute(
-            "select table_name, 'table' from duckdb_tables() where schema_name = 'main' "
-            "union all select view_name, 'view' from duckdb_views() where schema_name = 'main'").fetchall())
+        kinds = {name: kind for name, kind, _ in con.execute(_RELATIONS_SQL).fetchall()}
         for name, stamp in stamps.items():
             if name in kinds:
                 con.execute(f"comment on {kinds[name]} main.\"{name}\" is '{_STAMP_PREFIX}{stamp}'")
