@@ -11,7 +11,7 @@ STAMP := $(VENV)/.mirsad-installed
 TORCH_VERSION ?= 2.13.0
 # the modules mypyc compiles (extractors/compiled.py): rebuilt by `make compile` when one changes
 COMPILE_STAMP := $(VENV)/.mirsad-compiled
-COMPILED_SRC := extractors/compiled.py $(shell sed -n '/^COMPILED = (/,/^)/p' extractors/compiled.py | grep -o '"[a-z_]*"' | sed 's/"//g; s|.*|extractors/&.py|')
+COMPILED_SRC := extractors/compiled.py $(shell sed -n '/^COMPILED = (/,/^)/p' extractors/compiled.py | grep -o '"[a-z_.]*"' | sed 's/"//g; s|\.|/|g; s|.*|extractors/&.py|')
 
 INBOX ?= $(CURDIR)/examples/inbox
 DATA_DIR ?= $(CURDIR)/data
@@ -65,6 +65,7 @@ airflow-ui: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: lint compile
 	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
@@ -85,4 +86,5 @@ clean:
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) build extractors/*.so extractors/compiled_from.json
+	rm -rf $(VENV) build extractors/compiled_from.json
+	find extractors -name '*.so' -delete

@@ -53,7 +53,7 @@ def ext_modules() -> list:
         return []
     from mypyc.build import mypycify
 
-    paths = [f"extractors/{name}.py" for name in COMPILED]
+    paths = [str(_compiled["module_file"](name, ".py", Path("extractors"))) for name in COMPILED]
     exts = mypycify(paths, opt_level="3", debug_level="0", group_name=f"extractors.{GROUP}")
     for ext in exts:
         ext.optional = True  # no compiler: a warning, and the pure-Python modules run

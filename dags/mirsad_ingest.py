@@ -47,10 +47,10 @@ def mirsad_ingest() -> None:
         First, under the data dir lock, creates the lake if needed and deletes staged batches that a failed
         earlier run left behind (max_active_runs=1, so none of them belongs to a live run of this DAG).
         """
-        from extractors import lake
-        from extractors.locking import data_dir_lock
-        from extractors.runner import Settings
-        from extractors.runner import discover as discover_new
+        from extractors.ingest import lake
+        from extractors.ingest.locking import data_dir_lock
+        from extractors.ingest.runner import Settings
+        from extractors.ingest.runner import discover as discover_new
 
         settings = Settings.from_env()
         with data_dir_lock(settings.data_dir, settings.lock_timeout):
@@ -63,16 +63,16 @@ def mirsad_ingest() -> None:
     @task
     def plan_batches(paths: list[str]) -> list[list[str]]:
         """Split into batches of Settings.batch_size files (MIRSAD_BATCH_SIZE); one mapped task each."""
-        from extractors.runner import Settings
-        from extractors.runner import plan_batches as plan
+        from extractors.ingest.runner import Settings
+        from extractors.ingest.runner import plan_batches as plan
 
         return plan(list(paths), Settings.from_env().batch_size)
 
     @task(max_active_tis_per_dagrun=2)
     def extract_batch(paths: list[str]) -> str:
         """Extract one batch into lake/_staging and return its batch id."""
-        from extractors.runner import Settings
-        from extractors.runner import extract_batch as extract
+        from extractors.ingest.runner import Settings
+        from extractors.ingest.runner import extract_batch as extract
 
         run_id = get_current_context()["run_id"]
         return extract(Settings.from_env(), list(paths), run_id)
@@ -84,8 +84,8 @@ def mirsad_ingest() -> None:
         Skipped (so no asset event) when nothing was staged, or when the commit added nothing and the
         warehouse is already built from the current lake head (e.g. a retry of a commit that had landed).
         """
-        from extractors.locking import data_dir_lock
-        from extractors.runner import Settings, commit_batches, warehouse_is_current
+        from extractors.ingest.locking import data_dir_lock
+        from extractors.ingest.runner import Settings, commit_batches, warehouse_is_current
 
         ids = [batch_id for batch_id in batch_ids if batch_id]
         if not ids:

@@ -4,7 +4,7 @@ dbt_build (``dbt seed`` + ``dbt build`` + ``dbt docs generate``, in the 1-slot p
 -> warehouse_report (rows per mart, read-only), one run at a time.
 
 Why one ``dbt build`` task and not astronomer-cosmos (a task per model): DuckDB allows a single
-writer per database file. ``extractors.runner.build`` runs the whole project against a copy of
+writer per database file. ``extractors.ingest.runner.build`` runs the whole project against a copy of
 ``warehouse.duckdb`` and swaps it in with one atomic ``os.replace``, so readers never see a half
 built warehouse and a failed build leaves the old one in place. Cosmos would run each model as
 its own dbt invocation, each opening the database for writing: with one writer they would only
@@ -46,7 +46,7 @@ def mirsad_warehouse() -> None:
     @task(pool=DUCKDB_POOL)
     def dbt_build() -> dict[str, Any]:
         """dbt seed + build (models and tests) + docs generate into a copy of the warehouse, then swap it in."""
-        from extractors.runner import Settings, build
+        from extractors.ingest.runner import Settings, build
 
         result = build(Settings.from_env(), docs=True)
         if not result.ok:  # build() raises on dbt failures; this guards a result that only says so
@@ -62,8 +62,8 @@ def mirsad_warehouse() -> None:
     @task  # read-only on the live file, which nothing writes in place: no pool slot needed
     def warehouse_report(built: dict[str, Any]) -> dict[str, int]:
         """Rows per mart of the warehouse that just went live (read-only); fails if dim_articles is missing."""
-        from extractors.runner import Settings
-        from extractors.warehouse import warehouse_counts
+        from extractors.ingest.runner import Settings
+        from extractors.ingest.warehouse import warehouse_counts
 
         counts = warehouse_counts(Settings.from_env().warehouse_path)
         if "dim_articles" not in counts:

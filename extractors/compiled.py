@@ -1,7 +1,7 @@
 """Which extraction modules run compiled, and the guard that never lets a stale build run.
 
 ``setup.py`` compiles the modules in ``COMPILED`` to C extensions with mypyc (the same typed Python source,
-no hand-written C): the build puts ``extractors/<name>.cpython-311-*.so`` beside ``<name>.py`` and Python
+no hand-written C): the build puts ``extractors/<layer>/<name>.cpython-311-*.so`` beside ``<name>.py`` and Python
 imports the extension first. Two things would make that wrong, and ``select_modules`` (run by
 ``extractors/__init__.py`` before any other module loads) guards against both:
 
@@ -29,22 +29,31 @@ import warnings
 from pathlib import Path
 
 # extraction modules compiled by mypyc (setup.py reads this tuple): the per-sentence hot path
+# (dotted names under the package: "text.tokens" is extractors/text/tokens.py)
 COMPILED = (
-    "values", "textnorm", "tokens", "matcher", "actors", "persons", "items", "quantities", "dates", "segments",
-    "pubdate", "context", "transfers", "statements", "events", "pipeline", "schemas",
+    "values", "schemas",
+    "text.textnorm", "text.tokens", "text.matcher", "text.segments",
+    "mentions.actors", "mentions.persons", "mentions.items", "mentions.quantities", "mentions.dates",
+    "mentions.pubdate",
+    "facts.context", "facts.transfers", "facts.statements", "facts.events", "facts.pipeline",
 )
 GROUP = "native"  # mypyc's group: the shared library extractors/native__mypyc.*.so holds the compiled code
 BUILD_STAMP = "compiled_from.json"  # written by the build beside the extensions: module -> source SHA-256
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def module_file(name: str, suffix: str = ".py", package_dir: Path = PACKAGE_DIR) -> Path:
+    """The file of a dotted module name under the package: ``text.tokens`` -> ``<package_dir>/text/tokens.py``."""
+    return package_dir.joinpath(*name.split(".")).with_name(name.rsplit(".", 1)[-1] + suffix)
+
+
 def source_digest(name: str, package_dir: Path = PACKAGE_DIR) -> str:
-    return hashlib.sha256((package_dir / f"{name}.py").read_bytes()).hexdigest()
+    return hashlib.sha256(module_file(name, ".py", package_dir).read_bytes()).hexdigest()
 
 
 def extension_path(name: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        path = package_dir / f"{name}{suffix}"
+        path = module_file(name, suffix, package_dir)
         if path.exists():
             return path
     return None
@@ -67,7 +76,7 @@ class _SourceFirst:
     """Import finder placed first on ``sys.meta_path``: the ``COMPILED`` modules load from their ``.py``."""
 
     def __init__(self, package: str, package_dir: Path) -> None:
-        self.names = {f"{package}.{name}": package_dir / f"{name}.py" for name in COMPILED}
+        self.names = {f"{package}.{name}": module_file(name, ".py", package_dir) for name in COMPILED}
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
         source = self.names.get(fullname)

@@ -7,6 +7,8 @@ The dbt sources read exactly these columns; ``tests/test_schemas.py`` keeps both
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -27,6 +29,33 @@ EVENT_TYPES = (
 DATE_GRANULARITIES = ("day", "week", "month", "year")
 PUBLISHED_DATE_SOURCES = ("sidecar", "text", "url")
 INGESTION_STATUSES = ("processed", "duplicate", "quarantined")
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """What ``NAME.meta.json`` beside an article may say about it (every key optional; see ingest.reading)."""
+
+    url: str | None = None
+    published_at: str | None = None
+    source_name: str | None = None
+    language: str | None = None
+
+
+def normalise_for_id(text: str) -> str:
+    """Canonical content: NFC, no BOM, LF endings, no trailing spaces on lines, blank-line runs collapsed, stripped."""
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def content_article_id(text: str) -> str:
+    """Stable article id: first 16 hex chars of sha256 of the normalised content (same across encodings/EOLs)."""
+    return hashlib.sha256(normalise_for_id(text).encode("utf-8")).hexdigest()[:16]
+
+
 
 
 @dataclass

@@ -13,8 +13,8 @@ from rich.table import Table
 
 
 def main() -> int:
-    from extractors import summary, warehouse
-    from extractors.runner import Settings
+    from extractors.ingest import summary, warehouse
+    from extractors.ingest.runner import Settings
 
     settings = Settings.from_env()
     console = Console()

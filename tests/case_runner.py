@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from extractors.pipeline import extract_article
-from extractors.reading import Sidecar
-from extractors.textnorm import fold
+from extractors.facts.pipeline import extract_article
+from extractors.ingest.reading import Sidecar
+from extractors.text.textnorm import fold
 
 CASES = Path(__file__).parent / "fixtures" / "cases"
 
@@ -134,14 +134,15 @@ def check_segments(case: dict) -> CaseResult:
 
 
 def _segment(text: str):
-    from extractors.pipeline import _keys_of
-    from extractors.segments import segment_document
+    from extractors.facts.pipeline import _keys_of
+    from extractors.mentions.pubdate import is_date_line
+    from extractors.text.segments import segment_document
 
-    return segment_document(text, _keys_of)
+    return segment_document(text, _keys_of, is_date_line)
 
 
 def check_dates(case: dict) -> CaseResult:
-    from extractors.dates import find_dates
+    from extractors.mentions.dates import find_dates
 
     pub = case.get("published")
     got = find_dates(case["text"], date.fromisoformat(str(pub)) if pub else None)

@@ -1,7 +1,7 @@
 """End to end through Airflow: mirsad_ingest then mirsad_warehouse, each run once with `airflow dags test`.
 
 Uses scripts/airflow_local.sh exactly as `make demo` does, but with a temporary AIRFLOW_HOME (SQLite), inbox
-and data dir. Needs the real extractors.runner and dbt; takes about a minute.
+and data dir. Needs the real extractors.ingest.runner and dbt; takes about a minute.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from extractors import bench
-from extractors.cli import app
-from extractors.locking import data_dir_lock
+from extractors.app import bench
+from extractors.app.cli import app
+from extractors.ingest.locking import data_dir_lock
 from tests.test_evaluate import GOLD_A, _warehouse
 from tests.test_runner import ART_1, ART_2, put
 

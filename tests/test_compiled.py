@@ -31,9 +31,11 @@ def _fake_package(tmp_path: Path, *, extensions: bool, stamp: bool) -> Path:
     pkg.mkdir(parents=True)
     suffix = compiled.importlib.machinery.EXTENSION_SUFFIXES[0]
     for name in compiled.COMPILED:
-        (pkg / f"{name}.py").write_text(f"NAME = {name!r}\n", encoding="utf-8")
+        source = compiled.module_file(name, ".py", pkg)
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(f"NAME = {name!r}\n", encoding="utf-8")
         if extensions:
-            (pkg / f"{name}{suffix}").write_bytes(b"\x7fELF")
+            compiled.module_file(name, suffix, pkg).write_bytes(b"\x7fELF")
     if stamp:
         digests = {name: compiled.source_digest(name, pkg) for name in compiled.COMPILED}
         (pkg / compiled.BUILD_STAMP).write_text(json.dumps(digests), encoding="utf-8")
@@ -44,14 +46,14 @@ def test_build_state_follows_the_sources(tmp_path: Path) -> None:
     assert compiled.build_state(_fake_package(tmp_path / "a", extensions=False, stamp=False)) == ("not_built", [])
     pkg = _fake_package(tmp_path / "b", extensions=True, stamp=True)
     assert compiled.build_state(pkg) == ("compiled", [])
-    (pkg / "dates.py").write_text("NAME = 'edited'\n", encoding="utf-8")
-    assert compiled.build_state(pkg) == ("stale", ["dates"])
+    (pkg / "mentions" / "dates.py").write_text("NAME = 'edited'\n", encoding="utf-8")
+    assert compiled.build_state(pkg) == ("stale", ["mentions.dates"])
     # extensions without a record of what they were built from (a partial or foreign build) are not trusted
     assert compiled.build_state(_fake_package(tmp_path / "c", extensions=True, stamp=False))[0] == "stale"
 
 
 def _runtime_of(pythonpath: Path, **env: str) -> dict:
-    code = ("import json, warnings, extractors, extractors.tokens as t, extractors.pipeline as p\n"
+    code = ("import json, warnings, extractors, extractors.text.tokens as t, extractors.facts.pipeline as p\n"
             "print(json.dumps({'runtime': extractors.RUNTIME, 'tokens': t.__file__, 'pipeline': p.__file__}))")
     out = subprocess.run([sys.executable, "-W", "always", "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(pythonpath), **env}, cwd=pythonpath)
@@ -75,12 +77,12 @@ def test_an_edited_source_runs_instead_of_its_stale_extension(tmp_path: Path) ->
     copy = tmp_path / "extractors"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     assert _runtime_of(tmp_path)["runtime"] == "compiled (mypyc)"
-    with (copy / "dates.py").open("a", encoding="utf-8") as fh:
+    with (copy / "mentions" / "dates.py").open("a", encoding="utf-8") as fh:
         fh.write("\n# edited after the build\n")
     got = _runtime_of(tmp_path)
-    assert got["runtime"].startswith("pure Python (sources changed since the build: dates;")
+    assert got["runtime"].startswith("pure Python (sources changed since the build: mentions.dates;")
     assert "compiled extraction modules are out of date" in got["stderr"]
-    assert got["tokens"] == str(copy / "tokens.py")  # all or nothing: no mix of old and new code
+    assert got["tokens"] == str(copy / "text" / "tokens.py")  # all or nothing: no mix of old and new code
 
 
 @needs_build
@@ -92,7 +94,7 @@ def test_a_build_that_does_not_load_here_falls_back_to_the_sources(tmp_path: Pat
     native.write_bytes(b"not a shared library")
     got = _runtime_of(tmp_path)
     assert got["runtime"].startswith("pure Python (compiled modules do not load here:")
-    assert got["tokens"] == str(copy / "tokens.py")
+    assert got["tokens"] == str(copy / "text" / "tokens.py")
 
 
 _ROWS_OF_SAMPLES = """
@@ -101,8 +103,8 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 import extractors
-from extractors import reading
-from extractors.pipeline import extract_article
+from extractors.ingest import reading
+from extractors.facts.pipeline import extract_article
 at = datetime(2026, 1, 1, tzinfo=timezone.utc)
 rows = []
 for path in sorted(Path(sys.argv[1]).glob("*.txt")):

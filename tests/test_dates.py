@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from extractors.dates import find_dates, fold_with_offsets
+from extractors.mentions.dates import find_dates, fold_with_offsets
 
 SAT = date(2024, 3, 9)  # a Saturday
 FRI = date(2024, 3, 8)
@@ -310,7 +310,7 @@ def test_fold_with_offsets_maps_back() -> None:
 def _sentences_of_the_bundled_texts() -> list[str]:
     from pathlib import Path
 
-    from extractors.segments import split_sentences
+    from extractors.text.segments import split_sentences
 
     root = Path(__file__).resolve().parents[1]
     out = []
@@ -322,8 +322,8 @@ def _sentences_of_the_bundled_texts() -> list[str]:
 
 def test_date_prefilter_never_hides_a_date() -> None:
     """may_hold_date lets extraction skip the date regex; it must be true wherever find_dates finds something."""
-    from extractors.dates import may_hold_date
-    from extractors.tokens import tokens_of
+    from extractors.mentions.dates import may_hold_date
+    from extractors.text.tokens import tokens_of
 
     sentences = _sentences_of_the_bundled_texts()
     assert len(sentences) > 300
@@ -343,8 +343,8 @@ def test_date_prefilter_never_hides_a_date() -> None:
     ("والأربعاء الماضي أعلنت الوزارة", True),
 ])
 def test_date_prefilter_examples(text: str, expected: bool) -> None:
-    from extractors.dates import may_hold_date
-    from extractors.tokens import tokens_of
+    from extractors.mentions.dates import may_hold_date
+    from extractors.text.tokens import tokens_of
 
     assert may_hold_date(t.folded for t in tokens_of(text)) is expected
     if not expected:

@@ -1,4 +1,4 @@
-"""End-to-end tests of the dbt project and ``extractors.warehouse`` on a small hand-made lake."""
+"""End-to-end tests of the dbt project and ``extractors.ingest.warehouse`` on a small hand-made lake."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from extractors import schemas
+from extractors.ingest.warehouse import MARTS, WarehouseBuildError, build_warehouse, dbt_project_dir, warehouse_counts
 from extractors.schemas import ArticleRow, EventRow, IngestionRow, StatementRow, TransferRow, to_table
-from extractors.warehouse import MARTS, WarehouseBuildError, build_warehouse, dbt_project_dir, warehouse_counts
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 INIT_BATCH = "00000000T000000000000Z-init"

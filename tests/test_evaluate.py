@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors import evaluate
+from extractors.app import evaluate
 
 SCORER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "score.py"
 

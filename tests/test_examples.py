@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from extractors import schemas
-from extractors.textnorm import arabic_ratio, fold
+from extractors.text.textnorm import arabic_ratio, fold
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "fixtures" / "cases"

@@ -8,8 +8,8 @@ from collections import defaultdict
 import pycountry
 import pytest
 
-from extractors import gazetteer as gz
-from extractors.textnorm import fold_token, tokenize
+from extractors.mentions import gazetteer as gz
+from extractors.text.textnorm import fold_token, tokenize
 
 EXTRA_STATES = {"PSE", "VAT", "XKX", "TWN"}
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow.parquet as pq
 
-from extractors import lake
+from extractors.ingest import lake
 from extractors.schemas import LAKE_TABLES, IngestionRow, to_table
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from extractors.matcher import Match, PhraseMatcher, phrase_key
-from extractors.tokens import Token, tokens_of
+from extractors.text.matcher import Match, PhraseMatcher, phrase_key
+from extractors.text.tokens import Token, tokens_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,8 @@ def _texts() -> list[str]:
 def test_every_lexicon_matches_as_defined_on_the_bundled_texts() -> None:
     """Every production lexicon, at every token of every bundled text, gives what the entry-by-entry
     definition gives (the trie is only an index)."""
-    from extractors import actors, events, items, persons, statements, transfers
+    from extractors.facts import events, statements, transfers
+    from extractors.mentions import actors, items, persons
 
     def matchers_in(obj: Any) -> list[PhraseMatcher]:
         if isinstance(obj, PhraseMatcher):
@@ -137,7 +138,7 @@ def test_a_lexicon_registered_after_tokenising_still_finds_its_words() -> None:
 
 
 def test_start_positions_by_lexicon_bits_equal_the_key_test() -> None:
-    from extractors import actors, items
+    from extractors.mentions import actors, items
 
     lexicons = [actors._matcher(), items._items(), items._models()]
     for text in _texts()[:20]:

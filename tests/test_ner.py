@@ -7,8 +7,8 @@ import builtins
 
 import pytest
 
-from extractors import ner
-from extractors.pipeline import extract_article
+from extractors.facts.pipeline import extract_article
+from extractors.mentions import ner
 
 
 class FakeRecogniser:

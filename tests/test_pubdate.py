@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from extractors.pubdate import date_from_url, find_publication_date, is_date_line
+from extractors.mentions.pubdate import date_from_url, find_publication_date, is_date_line
 
 BODY = "وزير الدفاع يزور العاصمة\nقال الوزير أمس إن التعاون مستمر.\n"
 
@@ -101,7 +101,7 @@ def test_is_date_line(line: str, expected: bool) -> None:
 
 
 def test_time_of_day_next_to_the_date_is_not_a_day() -> None:
-    from extractors.pubdate import date_from_line
+    from extractors.mentions.pubdate import date_from_line
 
     assert date_from_line("نُشر: 11:05-11 أبريل 2022 م ـ 10 رمضان 1443 هـ") == date(2022, 4, 11)
     assert date_from_line("12:30 - 3 مارس 2024") == date(2024, 3, 3)
@@ -112,8 +112,8 @@ def test_lines_without_digits_never_hold_an_absolute_day_date() -> None:
     bundled texts (and in these spellings) has one."""
     from pathlib import Path
 
-    from extractors.dates import find_dates
-    from extractors.pubdate import _ANY_DIGIT
+    from extractors.mentions.dates import find_dates
+    from extractors.mentions.pubdate import _ANY_DIGIT
 
     root = Path(__file__).resolve().parents[1]
     lines = ["الثالث من مارس ٢٠٢٣", "۲۱ أغسطس ۲۰۲۳", "الخميس 3 آذار/مارس 2023", "21st, August 2023 GMT",

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors.config import Settings
-from extractors.evaluate import evaluate
-from extractors.runner import run
+from extractors.app.evaluate import evaluate
+from extractors.ingest.config import Settings
+from extractors.ingest.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

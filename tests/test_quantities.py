@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.quantities import Quantity, find_quantities, parse_number
+from extractors.mentions.quantities import Quantity, find_quantities, parse_number
 
 
 def only(text: str) -> Quantity:

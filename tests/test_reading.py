@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors import reading
-from extractors.reading import (
+from extractors.ingest import reading
+from extractors.ingest.reading import (
     QUARANTINE_CODES,
     DecodeProblem,
     Sidecar,
@@ -23,7 +23,7 @@ from extractors.reading import (
     read_article_file,
     sidecar_path,
 )
-from extractors.textnorm import arabic_ratio
+from extractors.text.textnorm import arabic_ratio
 
 # A paragraph composed for these tests; every character exists in Windows-1256.
 ARTICLE = (

@@ -1,7 +1,7 @@
 """Crash safety: SIGKILL ``mirsad run`` during extraction, the lake commit and dbt, run again, and the
 warehouse equals a clean single run. Also: a second concurrent run gets the lock message.
 
-The kill points use the runner's test hook ``MIRSAD_TEST_PAUSE_AT`` (see ``extractors/runner.py``): the
+The kill points use the runner's test hook ``MIRSAD_TEST_PAUSE_AT`` (see ``extractors/ingest/runner.py``): the
 runner prints ``MIRSAD_TEST_PAUSED <stage>`` and sleeps there, and the test kills the whole process group.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors import lake
+from extractors.ingest import lake
 from tests.test_runner import ART_1, ART_2, ART_3, ART_4, put
 
 ART_5 = """إسرائيل تعترض طائرة مسيرة أطلقت من لبنان
@@ -45,7 +45,7 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def cmd(inbox: Path, data: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "extractors.cli", "run", "--inbox", str(inbox), "--data-dir", str(data), *extra]
+    return [sys.executable, "-m", "extractors.app.cli", "run", "--inbox", str(inbox), "--data-dir", str(data), *extra]
 
 
 def run_ok(inbox: Path, data: Path) -> None:

@@ -8,8 +8,8 @@ import time
 import pyarrow.compute as pc
 import pytest
 
-from extractors import lake, runner
-from extractors.config import Settings
+from extractors.ingest import lake, runner
+from extractors.ingest.config import Settings
 
 ART_1 = """موسكو تتسلم شحنة جديدة من الطائرات المسيرة
 
@@ -193,7 +193,7 @@ def test_too_big_file_quarantined(settings):
 
 
 def test_extraction_crash_quarantines_only_that_file(settings, monkeypatch):
-    from extractors import pipeline
+    from extractors.facts import pipeline
 
     real = pipeline.extract_article
 
@@ -271,7 +271,7 @@ def test_missing_inbox_is_an_error(tmp_path):
 
 @pytest.mark.slow
 def test_real_build_then_noop_rerun(settings):
-    from extractors import summary as summ
+    from extractors.ingest import summary as summ
 
     for i, text in enumerate((ART_1, ART_2, ART_3, ART_4)):
         put(settings.inbox, f"{i}.txt", text)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from extractors import runner
-from extractors.config import Settings
+from extractors.ingest import runner
+from extractors.ingest.config import Settings
 from tests.test_runner import put
 
 HOSTILE = """تقرير: '; DROP TABLE dim_articles; -- شحنة {{ env_var('HOME') }} $(rm -rf /) جديدة

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.textnorm import camel_tokenize, fold, fold_token, tokenize
-from extractors.tokens import tokens_of
+from extractors.text.textnorm import camel_tokenize, fold, fold_token, tokenize
+from extractors.text.tokens import tokens_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "examples" / "inbox").glob("*.txt")) + sorted(
@@ -31,7 +31,7 @@ def test_tokenize_fast_path_keeps_the_pattern_split() -> None:
     every such character is a word character of WORD_RE; blanks are str.isspace, as in camel-tools."""
     import sys
 
-    from extractors.textnorm import WORD_RE
+    from extractors.text.textnorm import WORD_RE
 
     not_word = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isalnum() and not WORD_RE.fullmatch(c)]
     assert not_word == []
@@ -62,7 +62,7 @@ def test_diacritics_removed_exactly_as_camel_tools_dediac() -> None:
     from camel_tools.utils.charsets import AR_DIAC_CHARSET
     from camel_tools.utils.dediac import dediac_ar
 
-    from extractors.textnorm import _DEDIAC, AR_DIACRITICS
+    from extractors.text.textnorm import _DEDIAC, AR_DIACRITICS
 
     assert frozenset(AR_DIACRITICS) == AR_DIAC_CHARSET
     arabic = "".join(chr(c) for c in [*range(0x0600, 0x0700), *range(0x0750, 0x0780), *range(0x08A0, 0x0900)])

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from extractors.actors import ActorMention
-from extractors.dates import DateMention
+from extractors.mentions.actors import ActorMention
+from extractors.mentions.dates import DateMention
 
 
 def test_equal_by_fields_within_one_class() -> None:

@@ -1,0 +1,618 @@
+"""Transfers (contract section 4): who moves which materiel to whom, and how far it got.
+
+Hand-written frame rules, because direction in Arabic news is carried by a handful of verb frames that a
+generic parser would not give us offline:
+- supply:  X زود Y بـ ITEM           (two bare actors after the verb: X then Y; one: Y, X before the verb)
+- send:    X أرسل ITEM إلى/لـ Y      (supplier = من X / the agent; recipient = إلى Y)
+- receive: Y تلقى ITEM من X          (recipient = the agent; supplier = من X or the item's demonym: مسيرات إيرانية)
+- offer:   X عرض على Y ITEM
+- coop:    X تعاون مع Y في مجال ITEM
+- intercept: a shipment from X to Y seized on the way
+- include: "... قد يشمل ITEM" continues the previous frame with its own status.
+Status comes from the trigger's tense, then from cues before it (قد، تدرس، تسعى، ستـ، تعتزم، تواصل، نفت).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from extractors.facts.context import SentenceView
+from extractors.mentions.actors import ActorMention
+from extractors.mentions.items import ItemMention, model_countries
+from extractors.schemas import TransferRow, row_id
+from extractors.text.lexicon import load_csv, load_yaml
+from extractors.text.matcher import PhraseMatcher
+from extractors.text.textnorm import fold_token
+from extractors.values import FrozenValue, Value
+
+_IMPERFECT = ("ي", "ت", "ن")
+CONFIDENCE = {"supply": 0.85, "send": 0.8, "receive": 0.75, "offer": 0.8, "coop": 0.6, "intercept": 0.7,
+              "include": 0.6, "exchange": 0.6}
+
+
+class Trigger(FrozenValue):
+    """A transfer verb or verbal noun in a sentence, with its frame and status."""
+
+    def __init__(self, start: int, end: int, lemma: str, frame: str, status: str, noun: bool, pronoun_object: bool) -> None:
+        self.start = start
+        self.end = end
+        self.lemma = lemma
+        self.frame = frame
+        self.status = status
+        self.noun = noun  # a verbal noun (إرسال، تزويد): its agent may follow it directly
+        self.pronoun_object = pronoun_object  # تستخدمها / اشترتها: the object is an item mentioned before
+
+    def _fields(self) -> tuple:
+        return (self.start, self.end, self.lemma, self.frame, self.status, self.noun, self.pronoun_object)
+
+@dataclass(frozen=True)
+class _Lex:
+    triggers: PhraseMatcher
+    cues: PhraseMatcher
+    source: frozenset[str]
+    dest: frozenset[str]
+    offer_dest: frozenset[str]
+    partner: frozenset[str]
+    blocking: frozenset[str]
+    production: PhraseMatcher
+    exchange: frozenset[str]
+    accusation: frozenset[str]
+
+
+_ORGAN_HEAD_SKIP = frozenset({"الدفاع", "الخارجيه", "المسلحه", "الجويه", "البريه", "البحريه"})
+
+
+def _is_imperfect(word: str) -> bool:
+    """Present-tense verb (يزود، تسعى) rather than a past one (تسلمت، تزودت): no feminine past ending."""
+    return word.startswith(_IMPERFECT) and not word.endswith(("ت", "وا")) and len(word) > 2
+
+
+_PRONOUN_CLAUSE = frozenset({"انها", "انه", "بانها", "بانه", "لانها", "لانه"})
+
+
+def _is_noun_form(form: str) -> bool:
+    f = fold_token(form.split()[-1])
+    nouns = {"تزويد", "التزويد", "امداد", "امدادات", "تسليح", "ارسال", "بارسال", "تسليم", "التسليم", "بيع", "مبيعات",
+             "شحن", "نقل", "تصدير", "صادرات", "تقديم", "توفير", "تدفق", "تلقي", "استلام", "شراء", "لشراء", "الحصول",
+             "للحصول", "استيراد", "واردات", "اقتناء", "حيازه", "مصادره", "شحنه", "تعاون", "تعاونا", "شراكه", "مساعدات"}
+    return f in nouns
+
+
+@lru_cache(maxsize=1)
+def _lex() -> _Lex:
+    entries = []
+    for r in load_csv("transfer_triggers.csv"):
+        form = r["form"]
+        value = (r["lemma"], r["frame"], r["status"], _is_noun_form(form))
+        entries.append((form, value))
+        folded = fold_token(form)
+        if " " not in form and folded.startswith(_IMPERFECT) and r["frame"] not in ("include", "coop"):
+            entries.append(("س" + form, (r["lemma"], r["frame"], "planned", False)))
+        if " " not in form and folded.startswith(_IMPERFECT) and r["frame"] not in ("include", "coop"):
+            for ending in ("ان", "ون"):  # dual and plural: "ستنقلان"، "يزودون"
+                entries.append((form + ending, (r["lemma"], r["frame"], r["status"], False)))
+                entries.append(("س" + form + ending, (r["lemma"], r["frame"], "planned", False)))
+        if " " not in form and r["frame"] in ("receive", "supply", "send") and not folded.endswith(("ها", "ه", "هم")):
+            for suffix in ("ها", "هم"):
+                entries.append((form + suffix, (r["lemma"], r["frame"], r["status"], False)))
+    cues = [(r["form"], r["status"]) for r in load_csv("status_cues.csv") if r["scope"] == "before"]
+    ctx = load_yaml("transfer_context.yaml")
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(fold_token(w) for w in ctx[key] if " " not in w)
+
+    return _Lex(
+        triggers=PhraseMatcher(entries),
+        cues=PhraseMatcher(cues),
+        source=words("source_preps"),
+        dest=words("dest_preps"),
+        offer_dest=words("offer_dest_preps"),
+        partner=words("coop_partner_preps"),
+        blocking=words("blocking_preps"),
+        production=PhraseMatcher([(w, True) for w in ctx["production_words"]]),
+        exchange=words("exchange_words"),
+        accusation=frozenset(fold_token(w) for w in ctx["accusation_verbs"]),
+    )
+
+
+def find_triggers(view: SentenceView) -> list[Trigger]:
+    out: list[Trigger] = []
+    for m in _lex().triggers.find(view.toks):
+        lemma, frame, status, noun = m.value
+        last = view.toks[m.end - 1].folded
+        pron = frame == "receive" and last.endswith(("ها", "هم")) and last not in ("حيازه",)
+        if frame == "coop" and out:
+            continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
+        if any(s == "صفقه" for s, _ in view.toks[m.start].variants) and not any(
+                it.start in (m.end, m.end + 1) for it in view.items):
+            continue  # "صفقة مسيرات" names what is sold; "الصفقة" alone is just the deal
+        if noun and m.start > 0 and any(it.end == m.start for it in view.items):
+            continue  # "مروحيات نقل", "طائرات شحن": the noun describes the item, nothing moves
+        if (lemma == "استخدم" and view.toks[m.start].folded.startswith("ل") and out):
+            continue  # "... إلى موسكو لاستخدامها في ...": the purpose of the transfer just read
+        out.append(Trigger(m.start, m.end, lemma, frame, status, noun and not pron, pron))
+    return out
+
+
+_PLACE_NOUNS = frozenset({"العاصمه", "عاصمه", "مدينه", "المدينه", "ميناء", "مطار", "قاعده", "جزيره", "اقليم", "منطقه"})
+
+
+def _preceding_word(view: SentenceView, a: ActorMention) -> str:
+    k = a.start - 1
+    while k >= 0 and view.toks[k].text in ("(", "«", "\"", "“"):
+        k -= 1
+    if k >= 1 and view.toks[k].folded in _PLACE_NOUNS:
+        k -= 1  # "إلى العاصمة باماكو"
+    return view.toks[k].folded if k >= 0 else ""
+
+
+def _role(view: SentenceView, a: ActorMention) -> str:
+    """How an actor mention is attached: source | dest | offer_dest | partner | blocked | bare."""
+    lx = _lex()
+    if a.governed_by == "ل":
+        return "dest"
+    if a.governed_by in ("ب", "ك"):
+        return "blocked"
+    prev = _preceding_word(view, a)
+    if a.organ and a.start >= 2:
+        prev = view.toks[a.start - 2].folded  # "إلى الجانب الأوكراني": the preposition governs the organ noun
+        if a.start >= 3 and view.toks[a.start - 2].folded in _ORGAN_HEAD_SKIP:
+            prev = view.toks[a.start - 3].folded
+    if prev in lx.source:
+        return "source"
+    if prev in lx.dest:
+        return "dest"
+    if prev in lx.offer_dest:
+        return "offer_dest"
+    if prev in lx.partner:
+        return "partner"
+    if a.start >= 2 and view.toks[a.start - 2].folded == "في" and not view.toks[a.start - 1].is_punct \
+            and not any(x.end == a.start for x in view.actors):
+        return "blocked"  # "في تاريخ تركيا": inside a place/time phrase
+    if prev in lx.blocking or prev in ("قبل",) and view.toks[a.start - 2].folded == "من":
+        return "blocked" if prev != "قبل" else "source"
+    if a.prefix.startswith("و") and any(view.toks[k].folded == "بين" for k in range(max(0, a.start - 5), a.start)):
+        return "blocked"  # "بين كوريا الشمالية وروسيا": both sides of a relation, neither a party to a transfer
+    return "bare"
+
+
+def _clause_start(view: SentenceView, i: int) -> int:
+    k = i - 1
+    while k >= 0:
+        if view.is_boundary(k):
+            return k + 1
+        k -= 1
+    return 0
+
+
+def _agent_before(view: SentenceView, t: Trigger, lo: int) -> ActorMention | None:
+    """Nearest actor before the trigger that is a bare (unprepositioned, non-adjective) noun phrase;
+    failing that, a known person there (كيربي -> USA)."""
+    best = None
+    for a in view.party_actors:
+        if lo <= a.start and a.end <= t.start and not a.is_adjective and _role(view, a) == "bare":
+            best = a
+    return best
+
+
+def _person_before(view: SentenceView, t: Trigger, lo: int) -> ActorMention | None:
+    """A known person before the trigger stands for their state when no state or body is named (كيربي -> USA)."""
+    best = None
+    for a in view.actors:
+        if a.kind == "person" and lo <= a.start and a.end <= t.start and _role(view, a) == "bare":
+            best = a
+    return best
+
+
+def _accused(view: SentenceView, t: Trigger, lo: int) -> ActorMention | None:
+    """'اتهم X Y بتزويد ...' -> Y; 'Y، التي اتهمتها X بتزويد' -> Y."""
+    lx = _lex()
+    for k in range(t.start - 1, max(-1, t.start - 12), -1):
+        f = view.toks[k].folded
+        stems = {s for s, _ in view.toks[k].variants}
+        if f in lx.accusation or stems & lx.accusation:
+            bare_after = [a for a in view.party_actors if k < a.start < t.start and not a.is_adjective]
+            if f.endswith(("ها", "ه")) and not f.endswith("اتهم"):
+                before = [a for a in view.party_actors if a.end <= k and not a.is_adjective]
+                return before[-1] if before else None
+            if len(bare_after) >= 2:
+                return bare_after[1]
+            return None
+    return None
+
+
+def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
+    """Trigger status, overridden by the nearest cue in the 5 tokens before it (same clause)."""
+    status = t.status
+    best_pos = -1
+    quote_lo = _quote_lo(view, t.start)
+    cues_since_quote = _lex().cues.find(view.toks, quote_lo, t.start)
+    # the window (which needs the sentence's dates) only matters when some cue precedes the trigger
+    lo = max(quote_lo, _window_start(view, t.start, 8)) if cues_since_quote else t.start
+    for m in _lex().cues.find(view.toks, lo, t.start) if cues_since_quote else ():
+        nxt = view.toks[m.end].folded if m.end < len(view.toks) else ""
+        if m.value == "considered" and view.toks[m.start].folded == "قد" and not _is_imperfect(nxt):
+            continue  # "كانت قد اشترتها": قد + past is emphatic, not modal
+        if m.value == "sought" and t.frame not in ("receive", "supply"):
+            continue  # "تسعى إلى تعزيز جيشها ... مقابل إرسال أسلحة": seeking is said of what one receives
+        if m.start > best_pos:
+            best_pos, status = m.start, m.value
+    if status == "-":
+        return None
+    # "..., وهو ما تنفيه أبوظبي": a denial of the whole claim after it
+    if any(view.toks[k].folded == "ما" and k + 1 < len(view.toks)
+           and view.toks[k + 1].folded in ("تنفيه", "ينفيه", "نفته", "نفاه", "تنفيانه", "نفياه")
+           for k in range(t.end, len(view.toks) - 1)):
+        return status + "+denied"  # the claim stands as reported, and its denial is recorded too
+    # a denial anywhere before the trigger in the sentence covers it: "نفت ... صحة تقارير تفيد بأن بكين زودت"
+    if status != "denied" and any(m.value == "denied" for m in cues_since_quote):
+        return "denied"
+    if (view.sentence.is_headline and best_pos < 0 and status == "ongoing" and t.lemma != "تدفق"
+            and view.toks[t.start].folded.startswith(_IMPERFECT)):
+        status = "delivered"  # headlines use the present for news: "ألمانيا ترسل ..."
+    if view.toks[t.start].folded.startswith("س") and t.status == "planned":
+        return "planned"
+    return status
+
+
+def _has_cue(view: SentenceView, t: Trigger, lo: int) -> bool:
+    return bool(_lex().cues.find(view.toks, max(lo, t.start - 6), t.start))
+
+
+def _window_start(view: SentenceView, i: int, words: int) -> int:
+    """Start of the ``words`` content words before token i, not counting punctuation and date words
+    ("وافق المجلس، في وقت سابق من هذا الشهر، على شراء")."""
+    date_tokens = {k for d in view.dates for k in range(view.token_at_char(d.start), view.token_at_char(d.end - 1) + 1)}
+    k, seen = i - 1, 0
+    while k >= 0 and seen < words:
+        if not view.toks[k].is_punct and k not in date_tokens:
+            seen += 1
+        k -= 1
+    return k + 1
+
+
+def _quote_lo(view: SentenceView, i: int) -> int:
+    """Start of the stretch before token i not crossing a quotation mark or a colon."""
+    k = i - 1
+    while k >= 0 and view.toks[k].text not in ("\"", "«", "»", "“", "”", ":"):
+        k -= 1
+    return k + 1
+
+
+def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[ItemMention]:
+    t = triggers[k]
+    nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
+    # "حيازة واستخدام الطائرات": triggers joined by و share the items of the last one
+    j = k
+    while j + 1 < len(triggers) and triggers[j + 1].start == triggers[j].end and not view.toks[triggers[j].end - 1].is_punct:
+        j += 1
+        nxt = triggers[j + 1].start if j + 1 < len(triggers) else len(view.toks)
+    nxt = min(nxt, _item_range_end(view, t.end, nxt))
+    items = [it for it in view.items if t.end <= it.start < nxt and not it.modifier]
+    if not items and t.pronoun_object:
+        before = [it for it in view.items if it.end <= t.start]
+        items = before[-1:] if before else []
+    prod = _lex().production
+    prod_at = prod.starts_in(view.toks)
+    keep = []
+    for it in items:
+        if t.lemma == "استخدم" and it.start > 0 and view.toks[it.start - 1].folded == "في":
+            continue  # "مكونات تستخدم في الطائرات المسيرة": what the components go into
+        # an item being developed/produced is not moving: "معدات مستخدمة لإنتاج الصواريخ"
+        if not t.pronoun_object and any(prod.match_at(view.toks, p) for p in prod_at if it.start - 2 <= p < it.start):
+            continue
+        keep.append(it)
+    return keep
+
+
+_LIST_GOES_ON = frozenset({"وكذلك", "كذلك", "و", "اضافه", "فضلا", "بما", "خصوصا", "خاصه", "مثل", "منها", "الي", "جانب",
+                           "بينها", "ومنها", "لا", "سيما", "لاسيما", "بالاضافه", "علاوه"})
+
+
+def _item_range_end(view: SentenceView, lo: int, hi: int) -> int:
+    """Items of a trigger run to the end of its clause: a comma after the first item ends the list unless
+    what follows continues it (another item, "وكذلك", "خصوصا", ...)."""
+    item_starts = {it.start for it in view.items}
+    seen_item = False
+    for k in range(lo, hi):
+        if k in item_starts:
+            seen_item = True
+        t = view.toks[k]
+        if seen_item and t.text in ("،", ",", "؛", ";"):
+            nxt = [view.toks[j] for j in range(k + 1, min(hi, k + 3))]
+            if any(j in item_starts for j in range(k + 1, min(hi, k + 3))):
+                continue
+            if nxt and (nxt[0].folded in _LIST_GOES_ON or any(s in _LIST_GOES_ON for s, _ in nxt[0].variants)
+                        or (nxt[0].folded.startswith("و") and any(p == "و" for _, p in nxt[0].variants[1:]))):
+                continue
+            if view.dates and any(d.start <= nxt[0].start < d.end for d in view.dates) if nxt else False:
+                continue
+            return k
+    return hi
+
+
+_ATTRIBUTION = frozenset({"وفقا", "وفق", "بحسب", "حسب", "نقلا", "طبقا"})
+
+
+def _role_search_end(view: SentenceView, t: Trigger, nxt: int) -> int:
+    """Parties of a trigger are named before the next trigger and before an attribution ("، وفقا لـ ...")."""
+    for k in range(t.end, nxt):
+        tok = view.toks[k]
+        if tok.folded in _ATTRIBUTION or any(s in _ATTRIBUTION for s, _ in tok.variants[1:2]):
+            return k
+    return nxt
+
+
+def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives: bool = False) -> ActorMention | None:
+    for a in view.party_actors:
+        if lo <= a.start < hi and (adjectives or not a.is_adjective) and _role(view, a) in roles:
+            return a
+    return None
+
+
+class _Flow(Value):
+    """A trigger resolved to supplier, recipient, items and status."""
+
+    def __init__(self, supplier: str | None, recipient: str | None, items: list[ItemMention], status: str,
+                 frame: str, trigger: Trigger, reversed_items: list[ItemMention]) -> None:
+        self.supplier = supplier
+        self.recipient = recipient
+        self.items = items
+        self.status = status
+        self.frame = frame
+        self.trigger = trigger
+        self.reversed_items = reversed_items
+
+    def _fields(self) -> tuple:
+        return (self.supplier, self.recipient, self.items, self.status, self.frame, self.trigger, self.reversed_items)
+
+def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | None) -> _Flow | None:
+    t = triggers[k]
+    lo = _clause_start(view, t.start)
+    if (k > 0 and prev is not None and prev.trigger is triggers[k - 1] and prev.items
+            and any(triggers[k - 1].end <= a.start < t.start for a in view.party_actors)):
+        lo = max(lo, triggers[k - 1].end)  # the previous verb's clause has its own parties
+    nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
+    items = _items_for(view, triggers, k)
+    if not items and k == len(triggers) - 1:
+        return None  # nothing moves, and no later trigger reads this flow
+    status = _status(view, t, lo)
+    if status is None:
+        return None
+    if t.frame == "include":
+        if prev is None:
+            return None
+        cue_status = _status(view, t, lo) if _has_cue(view, t, lo) else prev.status
+        return _Flow(prev.supplier, prev.recipient, items, cue_status or prev.status, "include", t, [])
+    exch_at = next((i for i in range(t.end, nxt) if view.toks[i].folded in _lex().exchange), None)
+    reversed_items: list[ItemMention] = []
+    if exch_at is not None:
+        reversed_items = [it for it in items if it.start > exch_at]
+        items = [it for it in items if it.start <= exch_at]
+    after_agent = None
+    if t.end < len(view.toks):
+        a = next((x for x in view.party_actors if x.start == t.end and not x.is_adjective), None)
+        if a is not None and _role(view, a) == "bare":
+            after_agent = a
+    hi = _role_search_end(view, t, nxt)
+    agent = _accused(view, t, lo) or _agent_before(view, t, lo)
+    if agent is None and lo > 0 and view.toks[lo - 1].text in ("\"", "«", "“") and lo >= 2 \
+            and not view.is_boundary(lo - 2):
+        agent = _agent_before(view, t, _clause_start(view, lo - 1))  # 'أن الشركة التركية "ستنقل ...'
+
+    if agent is None and lo > 0 and (view.toks[lo - 1].folded in _PRONOUN_CLAUSE or (
+            view.toks[lo - 1].folded == "ان" and lo < len(view.toks) and view.toks[lo].folded in ("تكون", "يكون"))):
+        # "نفت الهند أنها زودت ...": the pronoun is the subject of the main clause
+        agent = _agent_before(view, t, _clause_start(view, lo - 1))
+    supplier = recipient = None
+    if t.frame == "supply":
+        bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
+                and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
+        if len(bare) >= 2 and agent is None:
+            supplier, recipient = bare[0].actor_id, bare[1].actor_id
+        elif bare:
+            recipient = bare[0].actor_id
+            supplier = agent.actor_id if agent else None
+        else:
+            dest = _first(view, t.end, hi, {"dest"})
+            recipient = dest.actor_id if dest else None
+            supplier = agent.actor_id if agent else None
+    elif t.frame in ("send", "intercept"):
+        src = _first(view, t.end, hi, {"source"})
+        dest = _first(view, t.end, hi, {"dest"})
+        if t.frame == "send":
+            if src is not None:
+                supplier = src.actor_id
+            elif t.noun and after_agent is not None and agent is not None and not dest:
+                supplier = agent.actor_id  # "تعتزم ألمانيا تسليم أوكرانيا منظومات": the noun's object
+            elif t.noun and after_agent is not None:
+                supplier = after_agent.actor_id  # "شحن طهران كميات ... إلى موسكو": the noun's agent
+            elif agent is not None:
+                supplier = agent.actor_id
+            else:
+                first_bare = _first(view, t.end, hi, {"bare"})
+                person = _person_before(view, t, lo)
+                supplier = first_bare.actor_id if first_bare else (person.actor_id if person else None)
+        else:
+            supplier = src.actor_id if src else None
+        recipient = dest.actor_id if dest else None
+        if recipient is None and t.frame == "send" and t.noun and after_agent is not None \
+                and supplier != after_agent.actor_id:
+            recipient = after_agent.actor_id
+        if recipient is None and t.frame == "send" and not t.noun:
+            bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
+                    and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
+            if len(bare) >= 2 and supplier == bare[0].actor_id:
+                recipient = bare[1].actor_id  # "سلمت ألمانيا أوكرانيا معدات": double object
+            elif len(bare) == 1 and agent is not None and supplier == agent.actor_id:
+                recipient = bare[0].actor_id
+        if recipient is None and t.start >= 1 and any(view.toks[i].folded in _lex().exchange
+                                                      for i in range(max(0, t.start - 3), t.start)):
+            others = [a for a in view.party_actors if lo <= a.start < t.start and a.actor_id != supplier]
+            recipient = others[-1].actor_id if others else None
+    elif t.frame == "receive":
+        src = _first(view, t.end, len(view.toks) if t.pronoun_object else hi, {"source"})
+        if t.pronoun_object and src is None:
+            src = _first(view, t.end, len(view.toks), {"source"})
+        if t.noun and after_agent is not None:
+            recipient = after_agent.actor_id
+        elif agent is not None:
+            recipient = agent.actor_id
+        else:
+            first_bare = _first(view, t.end, hi, {"bare"})
+            recipient = first_bare.actor_id if first_bare else None
+        supplier = src.actor_id if src else None
+        if supplier is None:
+            partner = next((a for a in view.party_actors if lo <= a.start < t.start and _role(view, a) == "partner"), None)
+            if partner is None:  # "مع شركة "ميتسوبيشي" اليابانية": the maker's demonym names the partner
+                with_at = next((k for k in range(lo, t.start) if view.toks[k].folded == "مع"), None)
+                if with_at is not None:
+                    partner = next((a for a in view.owner_actors if with_at < a.start <= with_at + 6), None)
+            supplier = partner.actor_id if partner else None  # "وقعت اتفاقا مع سيول لشراء ..."
+    elif t.frame == "offer":
+        dest = _first(view, t.end, hi, {"offer_dest", "dest"})
+        supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
+        recipient = dest.actor_id if dest else None
+    if (recipient is None and agent is None and after_agent is None and prev is not None and k > 0
+            and view.toks[t.start].folded.startswith("و") and t.frame == "receive"):
+        recipient = prev.recipient  # "إذ اشترت ... من فرنسا، وتسلمت ... من روسيا"
+    if (supplier is None and agent is None and after_agent is None and prev is not None and k > 0
+            and view.toks[t.start].folded.startswith("و") and t.frame in ("send", "supply")):
+        supplier, recipient = prev.supplier, recipient or prev.recipient  # "تزود طهران كراكاس ... وتنقل تقنية"
+        if not _has_cue(view, t, t.start - 1):
+            status = prev.status
+    if t.frame in ("send", "supply") and recipient is None and view.toks[t.end - 1].folded.endswith(("ها", "هم")):
+        # "باعتها ..." / "زودتها ...": the pronoun is the recipient named just before
+        before = [a for a in view.party_actors if a.end <= t.start and a.actor_id != supplier
+                  and _role(view, a) in ("dest", "bare") and not a.is_adjective]
+        recipient = before[-1].actor_id if before else None
+    elif t.frame == "coop":
+        if k > 0:
+            return None  # cooperation words after another trigger only restate it
+        partner = _first(view, t.end, hi, {"partner"})
+        supplier = agent.actor_id if agent else None
+        recipient = partner.actor_id if partner else None
+        if not any(w in {tok.folded for tok in view.toks[t.end:hi]} for w in ("مجال", "يشمل", "ذلك", "مجالات")):
+            return None
+    return _Flow(supplier, recipient, items, status, t.frame, t, reversed_items)
+
+
+def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> list[TransferRow]:
+    """Transfer rows of one sentence. ``prev_flow`` carries the last resolved flow of the paragraph
+    (a continuation like "وإجمالا تسعى إيران للحصول على ..." keeps the previous supplier)."""
+    triggers = find_triggers(view)
+    rows: dict[tuple, TransferRow] = {}
+    prev: _Flow | None = None
+    for k in range(len(triggers)):
+        flow = _resolve(view, triggers, k, prev)
+        if flow is None:
+            continue
+        groups = [(flow.items, flow.supplier, flow.recipient, False)]
+        if flow.reversed_items:
+            groups.append((flow.reversed_items, flow.recipient, flow.supplier, True))
+        for items, supplier, recipient, is_reversed in groups:
+            owner = next((it.owner_id for it in items if it.owner_id), None)
+            for it in items:
+                own = it.owner_id or owner or model_countries().get(it.model or "")
+                sup = supplier
+                if flow.frame == "receive" and not is_reversed:
+                    src = _source_after(view, it, flow)
+                    sup = src or supplier
+                sup = sup or own
+                rec = recipient
+                if rec is None and sup is not None and prev_flow.get("supplier") == sup and flow.frame != "include":
+                    rec = prev_flow.get("recipient")
+                if rec is None and sup is not None and flow.frame != "include":
+                    rec = prev_flow.get("article_by_supplier", {}).get(sup)
+                if sup is None and rec is not None and prev_flow.get("recipient") == rec and flow.trigger.lemma != "استخدم":
+                    sup = prev_flow.get("supplier")  # using something says who got it, not who gave it
+                if sup is None and rec is not None and flow.trigger.lemma != "استخدم":
+                    sup = prev_flow.get("article", {}).get(rec)  # the article's supplier of this recipient
+                if not sup or not rec or sup == rec:
+                    continue
+                extra_parties = _extra_parties(view, flow, sup, rec)
+                statuses = (it.cue_status or flow.status).split("+")
+                status = statuses[0]
+                if is_reversed:
+                    tense_present = view.toks[flow.trigger.start].folded.startswith(_IMPERFECT)
+                    status = it.cue_status or ("ongoing" if tense_present else "delivered")
+                key = (sup, rec, it.category, status)
+                q = it.quantity
+                row = TransferRow(
+                    row_id=row_id(article_id, view.sentence.index, *key),
+                    article_id=article_id, supplier_id=sup, recipient_id=rec, item_category=it.category,
+                    item_text=it.text, item_model=it.model,
+                    quantity_min=q.min if q else None, quantity_max=q.max if q else None,
+                    quantity_unit=(q.unit or "unit") if q else None,
+                    status=status, time_text=_time_text(view, flow.trigger),
+                    segment=view.sentence.segment, sentence_index=view.sentence.index,
+                    evidence_text=view.text, confidence=CONFIDENCE.get("exchange" if is_reversed else flow.frame, 0.6),
+                    rule=f"transfer.{flow.frame}:{flow.trigger.lemma}",
+                )
+                if key not in rows or (rows[key].quantity_min is None and row.quantity_min is not None):
+                    rows[key] = row
+                for extra in statuses[1:]:
+                    ekey = (sup, rec, it.category, extra)
+                    if ekey not in rows:
+                        rows[ekey] = replace(row, status=extra, row_id=row_id(article_id, view.sentence.index, *ekey))
+                for esup, erec in extra_parties:  # "من الدنمارك وهولندا": one row per conjoined party
+                    ekey = (esup, erec, it.category, status)
+                    if esup != erec and ekey not in rows:
+                        rows[ekey] = replace(row, supplier_id=esup, recipient_id=erec,
+                                             row_id=row_id(article_id, view.sentence.index, *ekey))
+                prev_flow.update(supplier=sup, recipient=rec)
+                if "article" in prev_flow:
+                    prev_flow["article"][rec] = sup
+                    prev_flow["article_by_supplier"][sup] = rec
+        prev = flow
+    return list(rows.values())
+
+
+def _extra_parties(view: SentenceView, flow: _Flow, sup: str, rec: str) -> list[tuple[str, str]]:
+    """Further (supplier, recipient) pairs when a party is a list joined by و."""
+    out: list[tuple[str, str]] = []
+    lo, hi = flow.trigger.end, len(view.toks)
+    for a in view.party_actors:
+        if a.start < lo or a.start >= hi:
+            continue
+        role = _role(view, a)
+        if a.actor_id == sup and role in ("source", "bare"):
+            out += [(x, rec) for x in _conjoined(view, a)]
+        elif a.actor_id == rec and role in ("dest", "bare"):
+            out += [(sup, x) for x in _conjoined(view, a)]
+    return out
+
+
+def _conjoined(view: SentenceView, a: ActorMention) -> list[str]:
+    """Actors joined to ``a`` by و right after it: "من الدنمارك وهولندا" -> [NLD]."""
+    out, end = [], a.end
+    for b in view.party_actors:
+        if b.start == end and b.prefix.startswith("و") and not b.is_adjective:
+            out.append(b.actor_id)
+            end = b.end
+    return out
+
+
+def _source_after(view: SentenceView, it: ItemMention, flow: _Flow) -> str | None:
+    """'ست مقاتلات من روسيا، وأربع ... من بيلاروسيا': each item's own source, the nearest من X after it."""
+    for a in view.party_actors:
+        if a.start >= it.end and _role(view, a) == "source":
+            if any(o.start > it.end and o.start < a.start for o in view.items if o is not it):
+                return None  # another item comes first: this source is that item's
+            return a.actor_id
+    return None
+
+
+def _time_text(view: SentenceView, t: Trigger) -> str | None:
+    best = None
+    for d in view.dates:
+        if d.lead and fold_token(d.lead) in ("منذ", "حتى", "خلال", "قبل", "بعد"):
+            best = f"{d.lead} {d.text}"
+            break
+        if d.kind == "vague" and best is None:
+            best = d.text
+    return best
+
+
+__all__ = ["extract_transfers", "find_triggers"]

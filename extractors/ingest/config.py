@@ -1,0 +1,98 @@
+"""Run settings: where the inbox and the data directory are, and how hard to work.
+
+The CLI and the Airflow DAGs build one ``Settings`` (usually with ``Settings.from_env``) and pass it to
+every ``extractors.ingest.runner`` function, so both drive the pipeline with the same knobs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ENV_PREFIX = "MIRSAD_"
+# env var -> (Settings field, parser)
+_ENV_FIELDS: dict[str, tuple[str, type]] = {
+    "MIRSAD_MAX_BYTES": ("max_bytes", int),
+    "MIRSAD_SETTLE_SECONDS": ("settle_seconds", float),
+    "MIRSAD_BATCH_SIZE": ("batch_size", int),
+    "MIRSAD_WORKERS": ("workers", int),
+    "MIRSAD_LOCK_TIMEOUT": ("lock_timeout", float),
+}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the pipeline cannot work with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    inbox: Path
+    data_dir: Path
+    max_bytes: int = 5_000_000
+    settle_seconds: float = 2.0
+    batch_size: int = 500
+    workers: int = os.cpu_count() or 1
+    lock_timeout: float = 30.0
+    quarantine_copy: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inbox", Path(self.inbox).absolute())
+        object.__setattr__(self, "data_dir", Path(self.data_dir).absolute())
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.workers < 1:
+            raise ConfigError(f"workers must be >= 1, got {self.workers}")
+        if self.max_bytes < 1:
+            raise ConfigError(f"max_bytes must be >= 1, got {self.max_bytes}")
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "docs"
+
+    @property
+    def dbt_work_dir(self) -> Path:
+        """dbt's target/ and logs/ between builds: kept so dbt parses only what changed (partial parsing)."""
+        return self.data_dir / "dbt"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @classmethod
+    def from_env(cls, inbox: str | Path | None = None, data_dir: str | Path | None = None, **overrides) -> Settings:
+        """Settings from arguments, then MIRSAD_* environment variables, then defaults.
+
+        ``inbox``/``data_dir`` default to $MIRSAD_INBOX / $MIRSAD_DATA_DIR, then ./inbox and ./data.
+        ``overrides`` whose value is None are ignored, so CLI options can be passed through as they are.
+        """
+        values: dict[str, object] = {}
+        for var, (name, parse) in _ENV_FIELDS.items():
+            raw = os.environ.get(var)
+            if raw not in (None, ""):
+                try:
+                    values[name] = parse(raw)
+                except ValueError as exc:
+                    raise ConfigError(f"{var}={raw!r} is not a valid {parse.__name__}") from exc
+        known = {f.name for f in fields(cls)}
+        for name, value in overrides.items():
+            if name not in known:
+                raise TypeError(f"unknown setting {name!r}")
+            if value is not None:
+                values[name] = value
+        return cls(
+            inbox=Path(inbox or os.environ.get("MIRSAD_INBOX") or "inbox"),
+            data_dir=Path(data_dir or os.environ.get("MIRSAD_DATA_DIR") or "data"),
+            **values,
+        )
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)

@@ -1,0 +1,372 @@
+"""Build the DuckDB warehouse from the Parquet lake with the dbt project in ``dbt_project/``.
+
+dbt runs in-process (``dbt.cli.main.dbtRunner``). The build never touches the live warehouse file:
+the current warehouse is copied to ``<warehouse>.building``, dbt builds there (incremental marts only
+load new batches), and the finished file is swapped in with one ``os.replace``. A reader holding the
+old warehouse open (read-only DuckDB CLI, a notebook) keeps its snapshot and never meets the build's
+lock; a failed build leaves the old warehouse untouched and raises ``WarehouseBuildError``.
+
+Usage::
+
+    result = build_warehouse(lake_dir, data_dir / "warehouse.duckdb", docs_dir=data_dir / "docs")
+    counts = warehouse_counts(data_dir / "warehouse.duckdb")   # {"fct_transfers": 12, ...}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+MARTS = (
+    "dim_articles", "dim_actors", "fct_transfers", "fct_statements", "fct_events",
+    "fct_file_ingestions", "fct_transfer_flows",
+)
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+_WARN_STATUSES = {"warn"}
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    seconds: float
+    n_models: int
+    n_tests: int
+    failures: list[str] = field(default_factory=list)
+    docs_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    seeded: bool = False  # the seeds were (re)loaded: first build, full refresh, or a seed file changed
+    views_rebuilt: bool = False  # the view models were re-created: first build, full refresh, project changed
+
+
+class WarehouseBuildError(RuntimeError):
+    """dbt failed; ``failures`` names the failing nodes, ``result`` holds the counts."""
+
+    def __init__(self, message: str, failures: list[str], result: BuildResult | None = None) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.result = result
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project: env ``MIRSAD_DBT_PROJECT``, else ``dbt_project/`` beside ``extractors/``."""
+    env = os.environ.get("MIRSAD_DBT_PROJECT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+def build_warehouse(
+    lake_dir: Path,
+    warehouse_path: Path,
+    *,
+    docs_dir: Path | None = None,
+    full_refresh: bool = False,
+    target_dir: Path | None = None,
+) -> BuildResult:
+    """Seed + build (models and tests) the warehouse from ``lake_dir``; swap it in atomically.
+
+    ``full_refresh`` rebuilds from an empty file (incremental marts reloaded from every batch).
+    ``docs_dir`` also writes the dbt docs site there as a single ``index.html``.
+    ``target_dir`` keeps dbt's target/ and logs/ there (default: a temporary folder per build).
+    Raises ``WarehouseBuildError`` naming the failing nodes; the old warehouse is then unchanged.
+    """
+    start = time.monotonic()
+    lake_dir = Path(lake_dir).resolve()
+    warehouse_path = Path(warehouse_path).resolve()
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    project = dbt_project_dir()
+    building = warehouse_path.with_name(warehouse_path.name + ".building")
+    docs_stamp = _project_fingerprint(project) if docs_dir is not None else ""
+    docs_current = docs_dir is not None and _docs_current(Path(docs_dir), docs_stamp)
+
+    with _build_lock(warehouse_path), tempfile.TemporaryDirectory(prefix="mirsad-dbt-") as tmp:
+        work = Path(target_dir).resolve() if target_dir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        _remove_db(building)
+        if warehouse_path.exists() and not full_refresh:
+            shutil.copy2(warehouse_path, building)
+            wal = _wal(warehouse_path)
+            if wal.exists():
+                shutil.copy2(wal, _wal(building))
+        try:
+            with _env(MIRSAD_LAKE_DIR=str(lake_dir), MIRSAD_WAREHOUSE=str(building)):
+                result, docs_html = _run_dbt(project, work, building, full_refresh=full_refresh,
+                                             docs=docs_dir is not None and not docs_current)
+            result.seconds = time.monotonic() - start
+            if not result.ok:
+                raise WarehouseBuildError(
+                    f"dbt build failed: {', '.join(result.failures) or 'see dbt log in ' + str(work)}",
+                    result.failures, result,
+                )
+            _checkpoint(building)
+            os.replace(building, warehouse_path)
+        except BaseException:
+            _remove_db(building)
+            raise
+        if docs_dir is not None and docs_html is not None:
+            docs_dir = Path(docs_dir)
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            result.docs_path = docs_dir / "index.html"
+            shutil.copyfile(docs_html, result.docs_path)
+            (docs_dir / _DOCS_STAMP).write_text(docs_stamp, encoding="utf-8")
+        elif docs_current:
+            result.docs_path = Path(docs_dir) / "index.html"  # type: ignore[arg-type]
+    result.seconds = time.monotonic() - start
+    return result
+
+
+_DOCS_STAMP = ".project-fingerprint"
+
+
+def _project_fingerprint(project: Path) -> str:
+    """Hash of the dbt project's own files and the dbt version: the docs site (models, columns, lineage,
+    column types) changes only when this does, not when new rows arrive."""
+    return _hash_files(_project_files(project), project)
+
+
+def _project_files(project: Path) -> list[Path]:
+    return sorted(p for p in project.rglob("*")
+                  if p.relative_to(project).parts[0] not in ("target", "logs", "dbt_packages"))
+
+
+def _docs_current(docs_dir: Path, stamp: str) -> bool:
+    marker = docs_dir / _DOCS_STAMP
+    return (docs_dir / "index.html").is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == stamp
+
+
+def warehouse_counts(warehouse_path: Path) -> dict[str, int]:
+    """Rows per mart of a built warehouse (read-only connection; marts not built are left out)."""
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        present = {
+            name for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
+        return {m: con.execute(f'select count(*) from "{m}"').fetchone()[0] for m in MARTS if m in present}
+    finally:
+        con.close()
+
+
+# --- dbt ---------------------------------------------------------------------------------------
+
+def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
+             docs: bool) -> tuple[BuildResult, Path | None]:
+    from dbt.cli.main import dbtRunner
+
+    common = [
+        "--project-dir", str(project), "--profiles-dir", str(project),
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+        "--quiet",  # the full log goes to --log-path; the console shows errors only (results are summarised)
+    ]
+    # The results come back in-process (summarised below; logs/dbt.log has every query), so parse, seed and
+    # build skip writing manifest.json, run_results.json and graph.gpickle: about 0.3 s per command of JSON
+    # and pickling that nothing reads. `docs generate` still writes its artefacts.
+    quiet = [*common, "--no-write-json"]
+    parsed = dbtRunner().invoke(["parse", *quiet])
+    if not parsed.success:
+        raise WarehouseBuildError(f"dbt parse failed: {parsed.exception}", ["parse"])
+    runner = dbtRunner(manifest=parsed.result)
+    seeds = _seed_tables(project)
+    views, other_models = _models_split_by_view(parsed.result)
+    seeds_stamp = "seeds:" + _seeds_fingerprint(project)
+    views_stamp = "views:" + _views_fingerprint(project)
+    stamps = {} if full_refresh else _stamps_in(building)
+    try:
+        runs = []
+        # Seeds are reloaded from scratch (so a lexicon that gains a column never breaks the build), but only
+        # when their files or dbt changed since this warehouse last loaded them (a stamp kept in the warehouse).
+        seeded = not all(stamps.get(t) == seeds_stamp for t in seeds)
+        if seeded:
+            runs.append(runner.invoke(["seed", "--full-refresh", *quiet]))
+        # The staging views only hold SQL over the lake: re-created only when the project, dbt or the lake's
+        # place changed. Their tests run every time (they read the new rows).
+        views_current = bool(views) and all(stamps.get(v) == views_stamp for v in views)
+        select = ["--select", "resource_type:test", *other_models] if views_current else []
+        runs.append(runner.invoke(["build", *select, "--exclude", "resource_type:seed", *quiet,
+                                   *(["--full-refresh"] if full_refresh else [])]))
+        result = _summarise(runs)
+        result.seeded = seeded
+        result.views_rebuilt = not views_current
+        docs_html = None
+        if docs and result.ok:
+            generated = runner.invoke(["docs", "generate", "--static", *common])
+            if not generated.success:
+                result.ok = False
+                result.failures.append(f"docs generate: {generated.exception}")
+            else:
+                docs_html = work / "target" / "static_index.html"
+    finally:
+        _close_dbt_duckdb()
+    if result.ok and (seeded or not views_current):
+        _stamp(building, {**{t: seeds_stamp for t in seeds}, **{v: views_stamp for v in views}})
+    return result, docs_html
+
+
+# --- stamps: what a warehouse file was last built with -----------------------------------------
+# A comment on a seed table or view ("mirsad:<what>:<hash>") says which project files it was made from; it
+# lives in the warehouse file itself, so it moves, is copied and is swapped together with what it describes.
+
+_STAMP_PREFIX = "mirsad:"
+_RELATIONS_SQL = (  # name, kind (as COMMENT ON names it), comment of every table and view of the warehouse
+    "select table_name, 'table', comment from duckdb_tables() where schema_name = 'main' "
+    "union all select view_name, 'view', comment from duckdb_views() where schema_name = 'main'")
+
+
+def _hash_files(paths: list[Path], root: Path, *extra: str) -> str:
+    import hashlib
+
+    from dbt.version import __version__ as dbt_version
+
+    h = hashlib.sha256("\0".join([dbt_version, *extra]).encode())
+    for path in paths:
+        if path.is_file():
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _seeds_fingerprint(project: Path) -> str:
+    """What a seed load depends on: the seed files (symlinks followed), dbt_project.yml (column types), dbt."""
+    return _hash_files([project / "dbt_project.yml", *sorted((project / "seeds").rglob("*"))], project)
+
+
+def _views_fingerprint(project: Path) -> str:
+    """What the view models' SQL depends on: every project file, dbt and dbt-duckdb, and the lake folder the
+    sources read (``MIRSAD_LAKE_DIR`` is written into the views)."""
+    from dbt.adapters.duckdb.__version__ import version as adapter_version
+
+    return _hash_files(_project_files(project), project, adapter_version, os.environ.get("MIRSAD_LAKE_DIR", ""))
+
+
+def _seed_tables(project: Path) -> list[str]:
+    return sorted(p.stem for p in (project / "seeds").glob("*.csv"))
+
+
+def _models_split_by_view(manifest: Any) -> tuple[list[str], list[str]]:
+    """(view models, every other model) of the parsed project, names sorted."""
+    views: list[str] = []
+    others: list[str] = []
+    for node in manifest.nodes.values():
+        if str(node.resource_type).endswith("model"):
+            (views if node.config.materialized == "view" else others).append(node.name)
+    return sorted(views), sorted(others)
+
+
+def _stamps_in(db: Path) -> dict[str, str]:
+    """Stamps of the tables and views of ``db`` ({} when it does not exist or cannot be read)."""
+    if not db.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        rows = con.execute(_RELATIONS_SQL).fetchall()
+    finally:
+        con.close()
+    return {name: comment[len(_STAMP_PREFIX):] for name, _, comment in rows
+            if comment and comment.startswith(_STAMP_PREFIX)}
+
+
+def _stamp(db: Path, stamps: dict[str, str]) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        kinds = {name: kind for name, kind, _ in con.execute(_RELATIONS_SQL).fetchall()}
+        for name, stamp in stamps.items():
+            if name in kinds:
+                con.execute(f"comment on {kinds[name]} main.\"{name}\" is '{_STAMP_PREFIX}{stamp}'")
+    finally:
+        con.close()
+
+
+def _summarise(runs: list[Any]) -> BuildResult:
+    result = BuildResult(ok=all(r.success for r in runs), seconds=0.0, n_models=0, n_tests=0)
+    for run in runs:
+        if run.exception is not None:
+            result.failures.append(f"dbt: {run.exception}")
+        for node_result in getattr(run.result, "results", None) or []:
+            node = node_result.node
+            kind = str(node.resource_type)
+            status = str(node_result.status).lower()
+            if kind.endswith("model"):
+                result.n_models += 1
+            elif kind.endswith("test"):
+                result.n_tests += 1
+            if status in _FAILED_STATUSES:
+                result.failures.append(node.name)
+            elif status in _WARN_STATUSES:
+                result.warnings.append(node.name)
+    result.ok = result.ok and not result.failures
+    return result
+
+
+def _close_dbt_duckdb() -> None:
+    """Close the DuckDB handle dbt-duckdb caches at class level, so the built file can be moved.
+
+    dbt-duckdb keeps one environment per process (``DuckDBConnectionManager._ENV``) and only drops it
+    at interpreter exit; in-process runs must close it themselves (private attribute, no public API).
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            with contextlib.suppress(Exception):
+                env.close()
+            DuckDBConnectionManager._ENV = None
+
+
+# --- files -------------------------------------------------------------------------------------
+
+def _wal(db: Path) -> Path:
+    return db.with_name(db.name + ".wal")
+
+
+def _remove_db(db: Path) -> None:
+    for path in (db, _wal(db)):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _checkpoint(db: Path) -> None:
+    """Fold any WAL into the file so the single ``os.replace`` carries the whole database."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def _build_lock(warehouse_path: Path) -> Iterator[None]:
+    """One build per warehouse at a time (flock on ``<warehouse>.build.lock``)."""
+    lock_path = warehouse_path.with_name(warehouse_path.name + ".build.lock")
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    """Set environment variables for the in-process dbt run, restoring them afterwards."""
+    old = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
