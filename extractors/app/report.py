@@ -137,7 +137,8 @@ def _is_arabic(text: str) -> bool:
 def _hover_lines(text: str, width: int = 70) -> str:
     """Escaped hover text, wrapped at ``width``; Arabic lines isolated right-to-left so they read correctly."""
     lines = textwrap.wrap(" ".join(str(text).split()), width) or [""]
-    return "<br>".join(f"{RLI}{html.escape(ln)}{PDI}" if _is_arabic(ln) else html.escape(ln) for ln in lines)
+    return "<br>".join(f"{RLI}{html.escape(ln, quote=False)}{PDI}" if _is_arabic(ln) else html.escape(ln, quote=False)
+                     for ln in lines)
 
 
 def _quantity(row: dict[str, Any]) -> str:
