@@ -400,7 +400,9 @@ def _flows(d: _Data) -> tuple[str, str]:
     body = (
         f"<p>Who supplies whom: suppliers on the left, recipients on the right; a band's width is the number of "
         f"<b>{measure}</b> behind it{'' if d.deals else ' (transfer rows, main and related segments)'}. "
-        "Hover a band for its evidence sentences and their sources; click an actor in the list below for its page.</p>"
+        "A band's colour is its main status (" + ", ".join(
+            f'<span class="status" style="background:{c}">{s}</span>' for s, c in STATUS_COLOURS.items())
+        + "). Hover a band for its evidence sentences and their sources; the list below links each actor's page.</p>"
         f'<label>category <select id="f-cat">{options(cats)}</select></label>'
         f'<label>status <select id="f-status">{options(statuses)}</select></label>'
         '<span id="f-count" class="muted"></span>'
@@ -424,15 +426,16 @@ function drawFlows(){
   FLOWS.forEach(function(f){
     if((cat&&f.cat!==cat)||(st&&f.status!==st)) return;
     var k=f.s+'|'+f.r;
-    if(!agg[k]){agg[k]={s:f.s,r:f.r,sl:f.sl,rl:f.rl,w:0,ev:[],colour:f.colour,kinds:[]};order.push(k);}
-    agg[k].w+=f.w; agg[k].kinds.push(f.cat+' · '+f.status+': '+f.w); if(f.ev) agg[k].ev.push(f.ev);
+    if(!agg[k]){agg[k]={s:f.s,r:f.r,sl:f.sl,rl:f.rl,w:0,ev:[],colour:f.colour,top:0,by:{},kinds:[]};order.push(k);}
+    var a=agg[k]; a.w+=f.w; a.kinds.push(f.cat+' · '+f.status+': '+f.w); if(f.ev) a.ev.push(f.ev);
+    a.by[f.status]=(a.by[f.status]||0)+f.w; if(a.by[f.status]>a.top){a.top=a.by[f.status];a.colour=f.colour;}
   });
   var nodes=[], idx={};
   function node(key,label){if(!(key in idx)){idx[key]=nodes.length;nodes.push(label);}return idx[key];}
   var src=[],tgt=[],val=[],col=[],hover=[];
   order.forEach(function(k){var a=agg[k];
     src.push(node('s:'+a.s,a.sl)); tgt.push(node('r:'+a.r,a.rl)); val.push(a.w);
-    col.push(a.kinds.length>1?'rgba(80,80,80,0.35)':a.colour+'88');
+    col.push(a.colour+'99');  // the status with the most weight in the band
     hover.push(a.kinds.join('<br>')+'<br><br>'+a.ev.join('<br><br>'));});
   document.getElementById('f-count').textContent=' '+order.length+' supplier → recipient pairs';
   var data=[{type:'sankey',arrangement:'snap',node:{label:nodes,pad:14,thickness:16,
