@@ -156,3 +156,46 @@ def test_dbt_failure_is_one_line_and_log_is_kept(tmp_path):
     assert "dbt" in line
     assert result.stdout == ""
     assert not (data / "warehouse.duckdb").exists()
+
+
+# ---- wrong usage: one line saying what is wrong and what to do (run as a user runs it: a separate process)
+
+def test_unknown_flag_is_one_line_not_a_box():
+    result = invoke("run", "--no-such-flag")
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert "--no-such-flag" in line and "mirsad run --help" in line
+    missing = invoke("evaluate")  # a required option left out
+    assert missing.exit_code == 2 and "--gold" in one_error_line(missing)
+    bad = invoke("bench", "--articles", "0")  # a value out of range
+    assert bad.exit_code == 2 and "--articles" in one_error_line(bad)
+
+
+def test_console_script_prints_the_same_one_line(capsys):
+    """The installed `mirsad` calls app() directly (not CliRunner): same single line, exit status 2."""
+    with pytest.raises(SystemExit) as exc:
+        app(["status", "--bogus"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("mirsad: error: No such option: --bogus")
+
+
+def test_inbox_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "article.txt").write_text("نص", encoding="utf-8")
+    result = invoke("run", "--inbox", tmp_path / "article.txt", "--data-dir", tmp_path / "data")
+    assert "is a file; give the folder" in one_error_line(result)
+    assert not (tmp_path / "data").exists()
+
+
+def test_data_dir_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "data").write_text("")
+    for args in (("run", "--inbox", tmp_path / "inbox"), ("status",), ("report",), ("sql", "select 1")):
+        result = invoke(*args, "--data-dir", tmp_path / "data")
+        assert "--data-dir" in one_error_line(result) and "is a file" in one_error_line(result), args
+
+
+def test_extract_on_a_folder_points_at_run(tmp_path):
+    result = invoke("extract", tmp_path)
+    line = one_error_line(result)
+    assert "is a folder" in line and "mirsad run --inbox" in line

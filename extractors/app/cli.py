@@ -34,7 +34,7 @@ class OneLineErrors(TyperGroup):
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         try:
-            rv = super().main(args=args, prog_name=prog_name or "mirsad", complete_var=complete_var,
+            rv = super().main(args=args, prog_name="mirsad", complete_var=complete_var,
                               standalone_mode=False, **extra)
         except NoArgsIsHelpError as exc:  # bare `mirsad`: the help, as before
             exc.show()
