@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -142,6 +143,19 @@ def test_bench_command_runs_the_pipeline(tmp_path):
     assert report["stages"]["extract (cpu)"] > 0
     assert report["peak_rss"]["max_mb"] > 0
     assert report["runtime"].startswith(("compiled (mypyc)", "pure Python ("))  # a figure says what produced it
+    # the whole bench's time covers what the pipeline's total leaves out: generation and the reference pass
+    pipeline = report["stages"]["total"] + report["incremental"]["stages"]["total"]
+    assert report["bench_seconds"] >= pipeline + report["generate_seconds"] + report["reference_seconds"] - 0.05
+    assert report["generate_seconds"] > 0
+
+
+def test_bench_prints_both_totals():
+    _samples_or_skip()
+    result = invoke("bench", "--articles", 10, "--workers", 1, "--no-build", env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.stderr
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("total:"))
+    assert re.search(r"pipeline [\d.]+s; whole bench [\d.]+s \(generating the corpus [\d.]+s, reference pass "
+                     r"[\d.]+s", line), line
 
 
 def test_dbt_failure_is_one_line_and_log_is_kept(tmp_path):
