@@ -31,6 +31,7 @@ AIRFLOW="$VENV/bin/airflow"
 
 init() {
   mkdir -p "$AIRFLOW_HOME" "$MIRSAD_DATA_DIR"
+  echo "airflow: preparing the metadata DB in $AIRFLOW_HOME (about 20 s)"
   "$AIRFLOW" db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 || { tail -n 40 "$AIRFLOW_HOME/db-migrate.log" >&2; exit 1; }
   "$AIRFLOW" pools set mirsad_duckdb 1 "DuckDB single writer" >/dev/null
   echo "airflow: metadata DB $AIRFLOW_HOME/airflow.db ready, pool mirsad_duckdb (1 slot)"

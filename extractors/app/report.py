@@ -182,7 +182,7 @@ td.ar,span.ar{direction:rtl;text-align:right;unicode-bidi:isolate;font-size:1.02
 .num{text-align:right}.muted{color:#777}.cards{display:flex;gap:1em;flex-wrap:wrap}
 .card{background:#fff;border:1px solid #ddd;padding:.6em 1em;min-width:9em}
 .card b{display:block;font-size:1.5em}
-.chart{width:100%;min-height:420px;background:#fff;border:1px solid #ddd}
+.chart{width:100%;background:#fff;border:1px solid #ddd}
 label{margin-right:1em}select,input{font-size:1em}
 .status{display:inline-block;padding:0 .4em;border-radius:3px;color:#fff;font-size:.85em}
 """
@@ -387,7 +387,9 @@ def _flows(d: _Data) -> tuple[str, str]:
     for (s, r, cat, status), w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
         if w <= 0 or not s or not r:
             continue
-        ev = evidence.get((s, r, cat, status), [])
+        ev = evidence.get((s, r, cat, status)) or [  # a register without category/status: the pair's evidence
+            t for (ts, tr, tc, tst), rows_ in evidence.items() if (ts, tr) == (s, r)
+            and cat in (None, tc) and status in (None, tst) for t in rows_]
         rows.append({"s": s, "r": r, "sl": d.names.get(s, s), "rl": d.names.get(r, r), "cat": cat or "(any)",
                      "status": status or "(any)", "w": w, "colour": STATUS_COLOURS.get(status or "", "#888"),
                      "ev": _evidence_hover(ev) if ev else ""})
@@ -543,7 +545,7 @@ def _actor_page(actor_id: str, d: _Data, pages: set[str]) -> tuple[str, str, int
     if traces:
         body += "<h2>Its dated events</h2>" + _chart("chart-actor-events", {"data": traces, "layout": {
             "xaxis": {"type": "date"}, "yaxis": {"type": "category"}, "showlegend": False,
-            "margin": {"l": 110}}}, height=260, click_opens_url=True)
+            "margin": {"l": 110}}}, height=300, click_opens_url=True)
         charts = 1
     body += "<h2>What it supplied</h2>" + _table(TRANSFER_HEADERS, _transfer_rows(supplied, d.names, 1, pages))
     body += "<h2>What it received</h2>" + _table(TRANSFER_HEADERS, _transfer_rows(received, d.names, 1, pages))
