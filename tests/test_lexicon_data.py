@@ -8,8 +8,8 @@ from collections import defaultdict
 
 import pytest
 
-from extractors.lexicon import load_csv
-from extractors.matcher import phrase_key
+from extractors.text.lexicon import load_csv
+from extractors.text.matcher import phrase_key
 
 # item_category of the extraction contract, shared/spec/EXTRACTION.md section 4.
 ITEM_CATEGORIES = frozenset({
