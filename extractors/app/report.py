@@ -338,17 +338,19 @@ def _overview(d: _Data, ledger: dict[str, Any] | None, exports: list[Path], out_
 
     charts = 0
     if d.transfers:
-        by: dict[tuple[str, str], int] = defaultdict(int)
+        by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for t in d.transfers:
-            by[(t["status"], t["item_category"])] += 1
+            by[(t["status"], t["item_category"])].append(t)
         categories = sorted({c for _, c in by})
-        traces = [{"type": "bar", "name": s, "x": categories, "y": [by.get((s, c), 0) for c in categories],
+        traces = [{"type": "bar", "name": s, "x": categories, "y": [len(by.get((s, c), [])) or None for c in categories],
                    "marker": {"color": STATUS_COLOURS.get(s, "#444")},
-                   "hovertemplate": f"{s} · %{{x}}: %{{y}} mentions<extra></extra>"}
+                   "hovertext": [_evidence_hover(by.get((s, c), [])) for c in categories],
+                   "hovertemplate": f"<b>{s} · %{{x}}: %{{y}} mentions</b><br>%{{hovertext}}<extra></extra>"}
                   for s in sorted({s for s, _ in by})]
         body.append("<h2>Transfers by category and status</h2>")
         body.append(_chart("chart-categories", {"data": traces, "layout": {
-            "barmode": "stack", "yaxis": {"title": {"text": "mentions"}}, "xaxis": {"tickangle": -30}}}))
+            "barmode": "stack", "yaxis": {"title": {"text": "mentions"}}, "xaxis": {"tickangle": -30, "automargin": True},
+            "margin": {"b": 120}}}))
         charts += 1
 
     body.append("<h2>Outlets</h2>")
