@@ -1,4 +1,4 @@
-"""mirsad command line: run the pipeline, inspect the ledger, debug one article, score, benchmark.
+"""mirsad command line: run the pipeline, inspect the ledger, query, report and export, debug one article, score, bench.
 
 Every command fails with ONE line ``mirsad: error: <reason>`` on stderr and a non-zero exit status.
 Defaults: ``--inbox`` $MIRSAD_INBOX or ./inbox, ``--data-dir`` $MIRSAD_DATA_DIR or ./data.
