@@ -71,8 +71,14 @@ def find_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
 
 def fetch(con: duckdb.DuckDBPyConnection, table: str, article_ids: list[str],
           columns: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Main-segment rows of ``table`` for ``article_ids``, grouped by article."""
-    sql = f"select article_id, {', '.join(columns)} from {table} where segment = 'main'"
+    """Main-segment rows of ``table`` for ``article_ids``, grouped by article.
+
+    A column the table lacks reads as NULL (``evidence_text`` only feeds the list of differences)."""
+    schema, name = (part.strip('"') for part in table.split("."))
+    present = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                         "where table_schema = ? and table_name = ?", [schema, name]).fetchall()}
+    selected = [c if c in present else f"null as {c}" for c in columns]
+    sql = f"select article_id, {', '.join(selected)} from {table} where segment = 'main'"
     by_article: dict[str, list[dict[str, Any]]] = {a: [] for a in article_ids}
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
