@@ -77,6 +77,9 @@ class StatementState:
 
     last: Speaker | None = None
     register: PersonRegister = field(default_factory=PersonRegister)
+    # institution noun (folded, no article: "وزاره الخزانه", "قياده", "وزاره") -> the actor it was last
+    # named with in this article, so "وكيل وزارة الخزانة" or "المتحدث باسم الوزارة" speaks for that state
+    bodies: dict[str, str] = field(default_factory=dict)
 
 
 def _quote_span(view: SentenceView, i: int) -> tuple[int, int] | None:
@@ -156,10 +159,14 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
                 resolved = (view.span(x.start, x.end), None, x.actor_id)
             return Speaker(resolved[0], resolved[1], resolved[2] or x.actor_id)
         kind = actor_type(x.actor_id)
-        role = view.span(a, x.end).strip(" ،,") if kind in ("media", "organisation", "institution") or x.start > a else None
+        seat = _seat(view, x.end, len(view.toks))
+        role_end = seat if seat <= b else x.end
+        role = view.span(a, role_end).strip(" ،,") if kind in ("media", "organisation", "institution") or x.start > a else None
         actor = x.actor_id if kind != "media" else actor_parent(x.actor_id)
         return Speaker(None, role, actor)
     words = [t for t in view.toks[a:b] if not t.is_punct]
+    if len(words) == 1 and words[0].folded.startswith("ال") and words[0].folded[2:] in _BODY_NOUNS:
+        return Speaker(None, words[0].text, None)  # "وأضافت القيادة": the institution named before
     if words and words[0].folded.endswith(("ون", "ين", "ات")) and len(words[0].folded) > 4:
         return Speaker(None, view.span(a, b).strip(" ،,") or None, None)  # "مسؤولون غربيون", "محللون"
     return None
@@ -234,6 +241,7 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
     lx = _lex()
     toks = view.toks
     _register_names(view, state)
+    _learn_bodies(view, state)
     matches = lx.verbs.find(toks)
     if not matches:
         return []
@@ -356,9 +364,10 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         speaker = _subject_noun_before(view, m.start)
     if speaker is None:
         speaker = state.last or Speaker(None, None, None)
-    quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
+    quote = _balance_quotes(view.span(ca, cb).strip(" ،,.:\"«»“”") if direct else view.span(ca, cb))
     if not quote:
         return None
+    speaker = _finish_speaker(view, speaker, state)
     if speaker.name or first_in_sentence:
         state.last = speaker
     date_text, statement_date = _date_near(view, m.start, ca)
@@ -478,7 +487,7 @@ def _np_end(view: SentenceView, a: int, b: int) -> int:
             end = x.end
             while end < b and view.toks[end].folded.startswith("ال") and _is_adj(view, end):
                 end += 1
-            return end
+            return _seat(view, end, b)
     for p in view.persons:
         if p.start == a:
             end = p.end
@@ -502,9 +511,23 @@ def _np_end(view: SentenceView, a: int, b: int) -> int:
             end = close + 1
             continue
         if t.folded.startswith("ال") and not any(d.start <= t.start < d.end for d in view.dates):
+            if _is_adj(view, end - 1) or any(x.start == end - 1 and actor_type(x.actor_id) == "state"
+                                             and x.kind.startswith("demonym") for x in view.actors):
+                if not t.folded.endswith(("ي", "يه", "يين", "يون")):
+                    break  # "وزارة الخارجية الهندية التقاريرَ": a nationality closes the name; a noun follows
             end += 1
             continue
         break
+    return _seat(view, end, b)
+
+
+def _seat(view: SentenceView, end: int, b: int) -> int:
+    """'السفارة الروسية في برلين الحكومةَ ...': a place right after the subject, before the object, is its seat."""
+    if end + 2 < b and view.toks[end].folded == "في":
+        place = next((y for y in view.actors if y.start == end + 1 and not y.is_adjective), None)
+        if place is not None and place.end < b and not view.toks[place.end].is_punct \
+                and view.toks[place.end].folded not in CLAUSE_MARKERS:
+            return place.end
     return end
 
 
@@ -559,6 +582,144 @@ def _date_near(view: SentenceView, verb_at: int, content_at: int):
     return None, None
 
 
+_BODY_NOUNS = frozenset(fold_token(w) for w in (
+    "وزارة", "وزارات", "وزير", "وزيرة", "هيئة", "قيادة", "القيادة", "الوزارة", "الهيئة", "حكومة", "الحكومة",
+    "سفارة", "السفارة", "رئاسة", "الرئاسة", "الجيش", "جيش", "القوات", "قوات", "البحرية", "الخارجية", "الدفاع",
+    "مجلس", "المجلس", "الأركان", "أركان"))
+
+
+def _body_keys(words: list[str]) -> list[str]:
+    """Keys under which a role's institution is remembered: "وزارة/وزير X" -> "وزاره X", and the bare noun."""
+    keys = []
+    for i, w in enumerate(words):
+        stem = w[2:] if w.startswith("ال") and len(w) > 3 else w
+        if stem in ("وزاره", "وزير", "وزيره") and i + 1 < len(words):
+            keys.append("وزاره " + words[i + 1])
+        if w in _BODY_NOUNS or stem in _BODY_NOUNS:
+            keys.append(stem)
+    return keys
+
+
+def _learn_bodies(view: SentenceView, state: StatementState) -> None:
+    """Remember the state each institution is named with ("وزارة الخزانة الأميركية" -> USA) in this article."""
+    toks = view.toks
+    starts = {x.start: x.actor_id for x in view.actors if actor_type(x.actor_id) == "state"}
+    if not starts:
+        return
+    for i, t in enumerate(toks):
+        stems = {st[2:] if st.startswith("ال") and len(st) > 3 else st for st, _ in t.variants}
+        if stems & {"وزاره", "وزير", "وزيره"} and i + 2 < len(toks) and not toks[i + 1].is_punct:
+            actor = starts.get(i + 2)
+            if actor is not None:
+                state.bodies["وزاره " + toks[i + 1].folded] = actor
+        body = next((st for st in stems if st in _BODY_NOUNS), None)
+        if body is not None:
+            actor = next((starts[k] for k in range(i + 1, min(len(toks), i + 4)) if k in starts), None)
+            if actor is not None:
+                state.bodies[body] = actor
+
+
+_INDEPENDENT_ROLES = frozenset(fold_token(w) for w in (
+    "باحث", "باحثة", "خبير", "خبيرة", "محلل", "محللة", "أستاذ", "أستاذة", "كاتب", "كاتبة", "صحفي", "صحفية",
+    "صحافي", "صحافية", "ناشط", "ناشطة", "مراقب", "مراقبون", "محللون", "خبراء", "باحثون"))
+
+
+def _finish_speaker(view: SentenceView, speaker: Speaker, state: StatementState) -> Speaker:
+    """Clean the role (no leading preposition) and give it the actor its institution was named with earlier.
+
+    "وفقا لوزارة الدفاع" has the role "وزارة الدفاع"; "وكيل وزارة الخزانة" after "وزارة الخزانة الأميركية"
+    speaks for USA; "المتحدث باسم الوزارة" for the ministry last named with a state.
+    """
+    role = _balance_marks(_strip_preposition(speaker.role))
+    actor = speaker.actor_id
+    if role:
+        words = [fold_token(w) for w in role.split()]
+        if len(words) > 1 and words[-1] in ("قوله", "قولها", "قولهم", "قولهما"):
+            role = role.rsplit(None, 1)[0]  # "عن دبلوماسي غربي قوله": the source, not the saying
+            words = words[:-1]
+        if words[0] in _INDEPENDENT_ROLES or words[0][2:] in _INDEPENDENT_ROLES:
+            actor = None  # a researcher or an analyst speaks for nobody, whatever institute employs them
+        if actor is None and any(w in ("رسمي", "رسميه", "الرسمي", "الرسميه") for w in words):
+            # official media speak for their state ("وكالة الأنباء الكويتية الرسمية"); other media do not
+            named = [x.actor_id for x in view.actors if view.span(x.start, x.end) in role]
+            actor = next((a if actor_type(a) == "state" else actor_parent(a) for a in named
+                          if actor_type(a) == "state" or actor_parent(a)), None)
+        keys = _body_keys(words)
+        if actor is not None and actor_type(actor) == "state":
+            for key in keys:
+                state.bodies[key] = actor
+        elif actor is None:
+            actor = next((state.bodies[k] for k in keys if " " in k and k in state.bodies), None)
+            if actor is None and len(words) <= 4 and words and words[-1].startswith("ال") \
+                    and words[-1][2:] in _BODY_NOUNS:
+                actor = state.bodies.get(words[-1][2:])  # "المتحدث باسم الوزارة": the one named before
+    if role == speaker.role and actor == speaker.actor_id:
+        return speaker
+    return Speaker(speaker.name, role, actor)
+
+
+def _strip_preposition(role: str | None) -> str | None:
+    """'لوزارة الدفاع' -> 'وزارة الدفاع': a role is a noun phrase, not the preposition that introduced it."""
+    if not role:
+        return role
+    for lead in ("لـ", "ل"):
+        if role.startswith(lead) and len(role) > len(lead) + 2 and not role.startswith("لل"):
+            rest = role[len(lead):].lstrip()
+            head = fold_token(rest.split()[0]) if rest.split() else ""
+            if head and not head.startswith("ال") and (head in _SOURCE_NOUNS or head in _MEDIA_WORDS
+                                                       or head in _ORG_OF_PERSON or head in _BODY_NOUNS
+                                                       or is_role_word(head)):
+                return rest
+    return role
+
+
+def is_role_word(folded: str) -> bool:
+    return folded in _ROLE_WORDS
+
+
+_ROLE_WORDS = frozenset(fold_token(w) for w in (
+    "رئيس", "رئيسة", "وزير", "وزيرة", "متحدث", "متحدثة", "مسؤول", "قائد", "سفير", "مدير", "نائب", "مستشار", "شركة",
+    "مجموعة", "معهد", "مركز", "منظمة", "جماعة", "حركة", "بيانات", "أرقام", "تقديرات", "إحصاءات", "مسؤولين"))
+
+
+_QUOTE_PAIRS = (("«", "»"), ("“", "”"))
+
+
+def _balance_marks(role: str | None) -> str | None:
+    """A role cut right before its closing mark ('شركة "داسو للطيران') gets the mark back."""
+    if not role:
+        return role
+    for a, b in _QUOTE_PAIRS:
+        if role.count(a) > role.count(b):
+            role += b
+    return role + "\"" if role.count("\"") % 2 else role
+
+
+def _balance_quotes(text: str) -> str:
+    """Quote text with its quotation marks paired: an outer pair comes off, a mark left open is closed.
+
+    The content of 'حذر من أن بلاده "سترد بقوة"' is 'بلاده "سترد بقوة"', never 'بلاده "سترد بقوة'.
+    """
+    q = text.strip(" ،,.:؛")
+    for a, b in _QUOTE_PAIRS + (("\"", "\""),):
+        if len(q) > 2 and q[0] == a and q[-1] == b and a not in q[1:-1] and b not in q[1:-1]:
+            q = q[1:-1].strip(" ،,.:؛")
+    for a, b in _QUOTE_PAIRS:
+        opens, closes = q.count(a), q.count(b)
+        if opens > closes:
+            q = q.rstrip(" ،,.:؛") + b * (opens - closes)
+        elif closes > opens:
+            q = q[1:].lstrip() if q.startswith(b) else a + q  # content that began inside a quotation
+    if q.count("\"") % 2:
+        if q.startswith("\""):
+            q = q[1:].lstrip()
+        elif q.endswith("\"") and q.rfind("\"", 0, len(q) - 1) == -1:
+            q = q[:-1].rstrip()
+        else:
+            q = q.rstrip(" ،,.:؛") + "\""
+    return q.strip()
+
+
 def _attribution(view: SentenceView, m, article_id: str, state: StatementState, first_verb_at: int | None):
     """'بحسب X، <clause>' or '<clause>، وفق X' -> a statement of X."""
     toks = view.toks
@@ -568,8 +729,16 @@ def _attribution(view: SentenceView, m, article_id: str, state: StatementState, 
         return None
     # speaker: up to the next comma / end
     j = m.end
-    while j < len(toks) and toks[j].folded in ("ما", "لما", "ل") :
+    relative = False
+    while j < len(toks) and toks[j].folded in ("ما", "لما", "ل"):
+        relative = relative or toks[j].folded in ("ما", "لما")
         j += 1
+    if relative and j + 1 < len(toks) and not toks[j].is_punct:
+        # "بحسب ما أفادت به وكالة ..."، "وفقا لما نشرته الصحيفة": ما opens a relative clause whose verb
+        # (and its pronoun-carrying preposition) precede the source
+        j += 1
+        while j < len(toks) and toks[j].folded in ("به", "بها", "عنه", "عنها", "فيه", "فيها"):
+            j += 1
     k = j
     while k < len(toks) and toks[k].text not in ("،", ",", ".", ":"):
         k += 1
@@ -596,9 +765,10 @@ def _attribution(view: SentenceView, m, article_id: str, state: StatementState, 
         cb = len(toks)
         while cb > ca and toks[cb - 1].is_punct:
             cb -= 1
-    quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
+    quote = _balance_quotes(view.span(ca, cb))
     if not quote:
         return None
+    speaker = _finish_speaker(view, speaker, state)
     if speaker.name:
         state.last = speaker
     return StatementRow(
