@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from extractors.facts.context import SentenceView
 from extractors.mentions.actors import actor_parent, actor_type
-from extractors.mentions.persons import PersonRegister, is_role_head
+from extractors.mentions.persons import PersonRegister, is_role_head, role_heads_matcher
 from extractors.schemas import StatementRow, row_id
 from extractors.text.lexicon import load_csv, load_yaml
 from extractors.text.matcher import PhraseMatcher
@@ -47,17 +47,64 @@ class _Lex:
     verbs: PhraseMatcher
     exclusions: PhraseMatcher
     back_refs: frozenset[str]
+    imperfect: frozenset[str]  # folded present-tense forms: a statement only with a subject of their own
+
+
+def inflections(form: str, lemma: str) -> list[str]:
+    """The members of a reporting verb's family that ``form`` implies, by Arabic morphology.
+
+    From the perfect (the lemma: 3rd person masculine singular): the feminine (+ت), plural (+وا) and
+    feminine dual (+تا; the masculine +ا would read as an adverb: نقلا، وفقا), and the present tense (ي/ت + the imperfect stem: Form IV أوضح -> يوضح, hollow Form IV
+    أشار -> يشير, Forms VII-X اعتبر -> يعتبر, Forms I-III/V-VI ذكر -> يذكر, تحدث -> يتحدث) with its plural.
+    Weak-initial (وصف), weak-final (نفى، دعا), hollow Form I (قال) and hamza-initial triliteral (أكد) verbs
+    have irregular stems: their forms are listed in the lexicon instead. From a listed present tense: the
+    other person prefix and the plural. From an active participle (مشيرا، قائلا): its gender and number.
+    """
+    if " " in form or len(form) < 3:
+        return []
+    out: list[str] = []
+    if form == lemma:
+        if form[-1] in "ىا":
+            out += [form[:-1] + "ت", form[:-1] + "وا"]
+        else:
+            out += [form + "ت", form + "وا", form + "تا"]
+        stem = None
+        if form[0] == "ا" and len(form) >= 4:
+            stem = form[1:]
+        elif form[0] == "أ" and len(form) == 4 and form[2] == "ا":
+            stem = form[1] + "ي" + form[3]
+        elif form[0] == "أ" and len(form) == 4:
+            stem = form[1:]
+        elif form[0] not in "وأإآ" and form[-1] not in "ىاي" and not (len(form) == 3 and form[1] in "اوي"):
+            stem = form
+        if stem is not None:
+            out += ["ي" + stem, "ت" + stem, "ي" + stem + "ون"]
+    elif form[0] in "يت" and form[-1] not in "يوى":
+        stem = form[1:]
+        out += ["ي" + stem, "ت" + stem, "ي" + stem + "ون"]
+    elif form[0] in "مقنكدلو" and form[-1] in "اة" and len(form) >= 5 and form != lemma:
+        base = form[:-1]
+        out += [base + "ا", base + "ة", base + "ين", base + "ون"]
+    return [f for f in out if f != form]
 
 
 @lru_cache(maxsize=1)
 def _lex() -> _Lex:
-    verbs = [(r["form"], (r["lemma"], r["kind"], r["content"])) for r in load_csv("reporting_verbs.csv")]
+    rows = load_csv("reporting_verbs.csv")
+    verbs = [(r["form"], (r["lemma"], r["kind"], r["content"])) for r in rows]
+    listed = {fold_token(r["form"]) for r in rows}
+    for r in rows:
+        if r["kind"] == "verb":
+            verbs += [(f, (r["lemma"], r["kind"], r["content"])) for f in inflections(r["form"], r["lemma"])
+                      if fold_token(f) not in listed]
+    imperfect = frozenset(fold_token(f) for f, v in verbs
+                          if v[1] == "verb" and f[0] in "يت" and " " not in f and f != v[0])
     excl = [(r["phrase"], True) for r in load_csv("reporting_exclusions.csv")]
     roles = load_yaml("roles.yaml")
     # verbs take the conjunctions و/ف only: "التابع لـ" is not "تابع", "القائل" is not "قال"
     verb_prefixes = frozenset({"", "و", "ف"})
     return _Lex(PhraseMatcher(verbs, prefixes=verb_prefixes), PhraseMatcher(excl),
-                frozenset(fold_token(x) for x in roles["back_references"]))
+                frozenset(fold_token(x) for x in roles["back_references"]), imperfect)
 
 
 class Speaker(Value):
@@ -80,6 +127,8 @@ class StatementState:
     # institution noun (folded, no article: "وزاره الخزانه", "قياده", "وزاره") -> the actor it was last
     # named with in this article, so "وكيل وزارة الخزانة" or "المتحدث باسم الوزارة" speaks for that state
     bodies: dict[str, str] = field(default_factory=dict)
+    # named persons with a role, latest last: "الوزير" / "رئيس الوزراء التشيكي" alone refer back to them
+    recent: list[Speaker] = field(default_factory=list)
 
 
 def _quote_span(view: SentenceView, i: int) -> tuple[int, int] | None:
@@ -292,8 +341,10 @@ def _register_names(view: SentenceView, state: StatementState) -> None:
     for p in view.persons:
         if p.name and len(p.name.split()) >= 2:
             name, role, actor = state.register.resolve(p.name)
-            state.register.add(p.name if len(p.name.split()) >= len(name.split()) else name, p.role or role,
-                               p.actor_id or actor)
+            full = p.name if len(p.name.split()) >= len(name.split()) else name
+            state.register.add(full, p.role or role, p.actor_id or actor)
+            if p.role or role:
+                state.recent.append(Speaker(full, p.role or role, p.actor_id or actor))
 
 
 def _statement_at(view: SentenceView, m, verbs, article_id: str, state: StatementState,
@@ -363,6 +414,8 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     if speaker is None:
         speaker = _subject_noun_before(view, m.start)
     if speaker is None:
+        if _bare(toks[m.start].folded) in lx_imperfect():
+            return None  # "يُعتبر"، "تُذكر": a present tense with no subject of its own is passive or generic
         speaker = state.last or Speaker(None, None, None)
     quote = _balance_quotes(view.span(ca, cb).strip(" ،,.:\"«»“”") if direct else view.span(ca, cb))
     if not quote:
@@ -600,6 +653,15 @@ def _body_keys(words: list[str]) -> list[str]:
     return keys
 
 
+def lx_imperfect() -> frozenset[str]:
+    return _lex().imperfect
+
+
+def _bare(folded: str) -> str:
+    """A verb token without its conjunction (و/ف)."""
+    return folded[1:] if folded[:1] in ("و", "ف") and len(folded) > 3 else folded
+
+
 def _learn_bodies(view: SentenceView, state: StatementState) -> None:
     """Remember the state each institution is named with ("وزارة الخزانة الأميركية" -> USA) in this article."""
     toks = view.toks
@@ -624,6 +686,26 @@ _INDEPENDENT_ROLES = frozenset(fold_token(w) for w in (
     "صحافي", "صحافية", "ناشط", "ناشطة", "مراقب", "مراقبون", "محللون", "خبراء", "باحثون"))
 
 
+def _named_by_role(role: str, state: StatementState) -> Speaker | None:
+    """'الوزير'، 'رئيس الوزراء التشيكي' with no name: the latest named person whose title holds those words.
+
+    Only for a title (its first word a role head such as وزير، رئيس، المتحدث), never for an institution
+    ("وزارة الدفاع" is not its spokesman).
+    """
+    words = [fold_token(w) for w in role.split()]
+    if not words or len(words) > 5 or not words[0].startswith("ال") and len(words) < 2:
+        return None
+    head = words[0][2:] if words[0].startswith("ال") else words[0]
+    if head in _BODY_NOUNS or not (head in role_heads_matcher() or words[0] in role_heads_matcher()):
+        return None
+    wanted = {w[2:] if w.startswith("ال") else w for w in words}
+    for sp in reversed(state.recent):
+        have = {w[2:] if w.startswith("ال") else w for w in (fold_token(x) for x in (sp.role or "").split())}
+        if wanted <= have:
+            return sp
+    return None
+
+
 def _finish_speaker(view: SentenceView, speaker: Speaker, state: StatementState) -> Speaker:
     """Clean the role (no leading preposition) and give it the actor its institution was named with earlier.
 
@@ -632,6 +714,10 @@ def _finish_speaker(view: SentenceView, speaker: Speaker, state: StatementState)
     """
     role = _balance_marks(_strip_preposition(speaker.role))
     actor = speaker.actor_id
+    if role and speaker.name is None:
+        named = _named_by_role(role, state)
+        if named is not None:
+            return named
     if role:
         words = [fold_token(w) for w in role.split()]
         if len(words) > 1 and words[-1] in ("قوله", "قولها", "قولهم", "قولهما"):
