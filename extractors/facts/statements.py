@@ -317,6 +317,8 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
         lemma, kind, content_kind = m.value
         if kind == "attribution":
             row = _attribution(view, m, article_id, state, first_verb_at)
+            if row is None and lemma == "نقلا عن" and rows:
+                row = _own_source(view, m, rows[-1], state)
             if row is not None:
                 rows.append(row)
             continue
@@ -328,10 +330,56 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             continue  # "تابع لوزارة الدفاع": affiliated to, not "went on to say"
         if m.start > 0 and toks[m.start - 1].folded in _PRONOUN_MARKERS and not toks[m.start].folded.startswith("و"):
             continue  # "قال بوتين إنه رأى ...": the verb is inside another statement's content
-        row = _statement_at(view, m, verbs, article_id, state, first_in_sentence=not rows)
+        bare = _bare(toks[m.start].folded)
+        if bare in lx.imperfect and any(v.start < m.start and v.value[1] == "verb" and _bare(toks[v.start].folded)
+                                        not in lx.imperfect and any(toks[k].folded in CLAUSE_MARKERS
+                                                                    and toks[k - 1].folded not in ("قبل", "بعد")
+                                                                    for k in range(v.end, m.start))
+                                        for v in verbs):
+            continue  # "... بأن لدى الأجهزة معلومات تشير إلى أن ...": a present tense inside reported content
+        if _is_participle(toks[m.start].folded) and m.start > 0 and not toks[m.start - 1].is_punct \
+                and not toks[m.start].folded.startswith("و"):
+            continue  # "عملية أسر معلنة": a participle after a noun is its adjective; a ḥāl follows a comma
+        row = _statement_at(view, m, verbs, article_id, state, first_in_sentence=not rows,
+                            prev=rows[-1] if rows else None)
         if row is not None:
             rows.append(row)
     return rows
+
+
+def _is_participle(folded: str) -> bool:
+    return len(folded) > 3 and ((folded.startswith("م") and folded.endswith(("ا", "ه", "ين")))
+                                or folded in _PARTICIPLES or folded.endswith(("لين", "لون")) and "ائ" in folded)
+
+
+def _own_source(view: SentenceView, m, prev: StatementRow, state: StatementState) -> StatementRow | None:
+    """'قالت وسائل إعلام نقلا عن مصدر عسكري إن ...': the source quoted by the speaker is a speaker too.
+
+    Only for sources of their own (a named person, an official, a source, officials); a medium relaying
+    the one already named (بحسب رويترز) and information (نقلا عن معلومات) add no row.
+    """
+    toks = view.toks
+    j = m.end
+    k = j
+    while k < len(toks) and not toks[k].is_punct and toks[k].folded not in CLAUSE_MARKERS:
+        k += 1
+    if k == j:
+        return None
+    first = toks[j].folded[2:] if toks[j].folded.startswith("ال") else toks[j].folded
+    person = any(p.start == j and p.name for p in view.persons)
+    if not person and (first not in _SOURCE_NOUNS or first in _MEDIA_WORDS or _is_media_word(toks[j])
+                       or first in ("تقرير", "تقارير", "بيان", "وثيقه", "وثايق", "دراسه", "رساله", "مذكره")):
+        return None
+    speaker = _speaker_from_span(view, j, k, state) or Speaker(None, view.span(j, k), None)
+    speaker = _finish_speaker(view, speaker, state)
+    return StatementRow(
+        row_id=row_id(prev.article_id, view.sentence.index, str(m.start), "نقلا عن"),
+        article_id=prev.article_id, speaker_name=speaker.name, speaker_role=speaker.role,
+        speaker_actor_id=speaker.actor_id, reporting_verb="نقلا عن", quote_text=prev.quote_text,
+        is_direct=prev.is_direct, date_text=prev.date_text, statement_date=prev.statement_date,
+        segment=view.sentence.segment, sentence_index=view.sentence.index, evidence_text=view.text,
+        confidence=0.65, rule="statement.attribution.source",
+    )
 
 
 def _register_names(view: SentenceView, state: StatementState) -> None:
@@ -347,11 +395,15 @@ def _register_names(view: SentenceView, state: StatementState) -> None:
                 state.recent.append(Speaker(full, p.role or role, p.actor_id or actor))
 
 
+_PREPOSITIONS = frozenset({"الي", "من", "عن", "علي"})
+
+
 def _statement_at(view: SentenceView, m, verbs, article_id: str, state: StatementState,
-                  first_in_sentence: bool) -> StatementRow | None:
+                  first_in_sentence: bool, prev: StatementRow | None = None) -> StatementRow | None:
     toks = view.toks
     lemma, kind, content_kind = m.value
-    object_verb = content_kind == "object"
+    participle = _is_participle(toks[m.start].folded)
+    object_verb = content_kind == "object" or participle
     next_start = next((x.start for x in verbs if x.start > m.start), len(toks))
     skip = m.end
     while skip < next_start and toks[skip].folded in _SKIP_AFTER_VERB and toks[skip].folded != "عن":
@@ -382,9 +434,19 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         if content is None:
             return None
     elif object_verb:
-        sp_end = _np_end(view, skip, next_start)
+        sp_end = skip if participle else _np_end(view, skip, next_start)
         ca = _skip_punct_dates(view, sp_end)
-        content = (ca, _clause_end(view, ca, len(toks)), False)
+        if ca + 1 < len(toks) and toks[ca].folded in _PREPOSITIONS:
+            ca += 1  # "مشيرة إلى اعتراض ...": the content is the preposition's object
+        cb = _object_end(view, ca, _clause_end(view, ca, len(toks)))
+        if cb + 1 < len(toks) and toks[cb].text in ("،", ",") and toks[cb + 1].folded in CLAUSE_MARKERS:
+            # "أعلن الجيش المصري ورئاسة كوريا الجنوبية امس الثلاثاء، أن ...": the subject ran to the comma
+            sp_end = cb
+            content = _content(view, cb + 1, len(toks), object_verb)
+            if content is None:
+                return None
+        else:
+            content = (ca, cb, False)
     else:
         return None
     ca, cb, direct = content
@@ -392,7 +454,7 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         return None
     if view.sentence.is_headline and not direct:
         return None  # a title such as "واشنطن تعلن حزمة ..." announces news; it attributes no content
-    if lemma == "نقل" and not any(t.folded == "عن" for t in toks[m.end:content[0]]):
+    if lemma == "نقل" and not any(t.folded == "عن" for t in toks[m.start:content[0]]):
         return None  # "نقلت روسيا الأسلحة ..." moves things; only "نقلت X عن Y" reports
     pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
     speaker = None
@@ -400,13 +462,16 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         an = next((k for k in range(skip, sp_end) if toks[k].folded == "عن"), None)
         if an is not None and an + 1 < sp_end:
             skip = an + 1  # "نقلت وكالة كيودو عن ناكاتاني قوله": the one quoted is the speaker
-    head = toks[m.start].folded
-    participle = len(head) > 3 and ((head.startswith("م") and head.endswith(("ا", "ه"))) or head in _PARTICIPLES)
     svo = _aux_subject(view, m.start, state)
     if svo is not None:
         speaker = svo  # "وكان الرئيس ... إلهام علييف قد وصف ...": subject, auxiliary, verb
+    elif participle and prev is not None:
+        # "..., مؤكدا أن ...": the ḥāl goes on with the speaker of the sentence's statement
+        speaker = Speaker(prev.speaker_name, prev.speaker_role, prev.speaker_actor_id)
+    elif participle and _sentence_subject(view, m.start) is not None:
+        speaker = _sentence_subject(view, m.start)  # "وهو ما نفته الصين، معتبرة أن ...": the clause's subject
     elif participle and state.last is not None:
-        speaker = state.last  # "..., مؤكدا أن ...": the same speaker goes on
+        speaker = state.last
     elif sp_end > skip and not pronoun_subject:
         speaker = _speaker_from_span(view, skip, sp_end, state)
     if speaker is None:
@@ -440,6 +505,38 @@ _MEDIA_WORDS = frozenset({"صحيفه", "قناه", "وكاله", "موقع", "�
 
 def _is_media_word(tok) -> bool:
     return tok.folded in _MEDIA_WORDS or any(s in _MEDIA_WORDS for s, _ in tok.variants)
+
+
+_NEW_CLAUSE = frozenset({"قبل", "بينما", "فيما", "حيث", "لكن", "لكنه", "لكنها", "وسط", "في حين"})
+
+
+def _object_end(view: SentenceView, ca: int, cb: int) -> int:
+    """A nominal object ends where a new clause opens after a comma: "نفى الكرملين وجود قوات ...، قبل أن
+    يقول ..."، "أعلن الجيش ... الثلاثاء، أن ..."; a comma inside the object ("حزمة مساعدات، بقيمة ...") does not
+    end it."""
+    depth = None
+    toks = view.toks
+    for j in range(ca + 1, cb - 1):
+        t = toks[j].text
+        if depth is None and t in OPEN_QUOTES and t != "”":
+            depth = OPEN_QUOTES[t]
+        elif depth is not None and t == depth:
+            depth = None
+        elif depth is None and t in ("،", ",", "؛") and j - ca >= 2:
+            nxt = toks[j + 1].folded
+            if nxt in _NEW_CLAUSE or nxt in CLAUSE_MARKERS or _bare(nxt) in _lex().imperfect:
+                return j
+    return cb
+
+
+def _sentence_subject(view: SentenceView, before: int) -> Speaker | None:
+    """The last state or organisation before ``before`` that is no preposition's object: a clause's subject."""
+    cands = [a for a in view.actors if a.end <= before and not a.is_adjective and a.prefix[:1] not in ("ب", "ل")
+             and (a.start == 0 or view.toks[a.start - 1].folded not in _PREPOSITIONS | {"في", "مع", "ضد"})
+             and actor_type(a.actor_id) in ("state", "organisation", "armed_group", "institution")]
+    if not cands:
+        return None
+    return Speaker(None, None, cands[-1].actor_id)
 
 
 def _skip_venue(view: SentenceView, k: int, hi: int) -> int:
