@@ -330,6 +330,15 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             continue  # "تابع لوزارة الدفاع": affiliated to, not "went on to say"
         if m.start > 0 and toks[m.start - 1].folded in _PRONOUN_MARKERS and not toks[m.start].folded.startswith("و"):
             continue  # "قال بوتين إنه رأى ...": the verb is inside another statement's content
+        if m.start > 0 and toks[m.start - 1].folded in ("ما", "لما") and any(
+                a.value[1] == "attribution" and a.end in (m.start - 1, m.start - 2) for a in matches):
+            continue  # "بحسب ما أعلنت الوزارة"، "وفقا لما أوردت": the relative clause names a source, said nothing
+        if any(a.value[1] == "attribution" and a.end <= m.start
+               and not any(t.is_punct or t.folded in CLAUSE_MARKERS for t in toks[a.end:m.start])
+               for a in matches):
+            continue  # "وبحسب مصادر عسكرية تحدثت لـRT، فإن ...": the verb describes the attributed source
+        if rows and _bare(toks[m.start].folded) in lx.imperfect and any(_inside_quote(view, m, r) for r in rows):
+            continue  # "نفت الوزارة صحة تقارير تفيد بأن ...": a verb inside content already reported
         bare = _bare(toks[m.start].folded)
         if bare in lx.imperfect and any(v.start < m.start and v.value[1] == "verb" and _bare(toks[v.start].folded)
                                         not in lx.imperfect and any(toks[k].folded in CLAUSE_MARKERS
@@ -345,6 +354,14 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
         if row is not None:
             rows.append(row)
     return rows
+
+
+def _inside_quote(view: SentenceView, m, row: StatementRow) -> bool:
+    """Is the verb at ``m`` (with the two words after it) part of ``row``'s reported content?"""
+    if m.start == 0 or row.rule.startswith("statement.attribution"):
+        return False
+    probe = view.span(m.start, min(len(view.toks), m.end + 2))
+    return len(probe.split()) >= 2 and probe in row.quote_text
 
 
 def _is_participle(folded: str) -> bool:
