@@ -77,8 +77,8 @@ def check_statements(case: dict) -> CaseResult:
         best, best_f = None, 0.5
         for i, s in enumerate(got):
             f = token_f1(e.get("quote"), s.quote_text)
-            if i not in used and f >= best_f:
-                best, best_f = i, f
+            if i not in used and (f > best_f or (best is None and f >= best_f)):
+                best, best_f = i, f  # among equal quotes, rows pair in text order
         if best is None:
             problems.append(f"missing {e.get('reporting_verb')}: {e.get('quote')}")
             continue

@@ -447,6 +447,11 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     marker = j if j < next_start and j - skip <= 18 else None
     if marker is not None:
         sp_end = _trim_circumstantial(view, skip, marker)
+        naql = next((k for k in range(skip + 1, sp_end) if toks[k].folded in ("نقلا", "ونقلا")), None)
+        if naql is not None and lemma != "نقل":
+            sp_end = naql  # "قالت صحيفة محلية نقلا عن مصدر": the speaker ends where its source begins
+            while sp_end > skip and toks[sp_end - 1].is_punct:
+                sp_end -= 1
         content = _content(view, marker, len(toks), object_verb)
         if content is None:
             return None
