@@ -316,7 +316,9 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             continue
         lemma, kind, content_kind = m.value
         if kind == "attribution":
-            row = _attribution(view, m, article_id, state, first_verb_at)
+            verb_row_before = any(not r.rule.startswith("statement.attribution") for r in rows)
+            row = _attribution(view, m, article_id, state, first_verb_at if verb_row_before else None,
+                               own_source_only=verb_row_before)
             if row is None and lemma == "نقلا عن" and rows:
                 row = _own_source(view, m, rows[-1], state)
             if row is not None:
@@ -354,6 +356,42 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
         if row is not None:
             rows.append(row)
     return rows
+
+
+_OWN_SOURCES = frozenset(fold_token(w) for w in (
+    "تقديرات", "تقدير", "بيانات", "أرقام", "إحصاءات", "إحصائيات", "خبراء", "خبير", "محللين", "محللون", "مصادر",
+    "مصدر", "مسؤولين", "مسؤول", "دراسة", "تقرير", "تقارير", "معهد", "مركز"))
+
+
+def _postposed_source(view: SentenceView, m, article_id: str, state: StatementState) -> StatementRow | None:
+    """'<clause>، بحسب تقديرات خبراء' after another statement: the clause before it, from the last comma."""
+    toks = view.toks
+    j = m.end
+    if j >= len(toks) or m.start < 3:
+        return None
+    first = toks[j].folded
+    if first not in _OWN_SOURCES and not any(st in _OWN_SOURCES for st, _ in toks[j].variants):
+        return None
+    k = j
+    while k < len(toks) and not toks[k].is_punct:
+        k += 1
+    if any(not t.is_punct for t in toks[k:]):
+        return None  # the source opens a frame ("، نقلا عن بيانات ...، أن ..."): it closes no clause
+    cb = m.start - 1 if toks[m.start - 1].text in ("،", ",") else m.start
+    ca = cb - 1
+    while ca > 0 and toks[ca - 1].text not in ("،", ",", ":", "؛"):
+        ca -= 1
+    if cb - ca < 3:
+        return None
+    speaker = _finish_speaker(view, Speaker(None, view.span(j, k).strip(" ،,"), None), state)
+    quote = _balance_quotes(view.span(ca, cb))
+    return StatementRow(
+        row_id=row_id(article_id, view.sentence.index, str(m.start), m.value[0]),
+        article_id=article_id, speaker_name=None, speaker_role=speaker.role, speaker_actor_id=speaker.actor_id,
+        reporting_verb=m.value[0], quote_text=quote, is_direct=False, date_text=None, statement_date=None,
+        segment=view.sentence.segment, sentence_index=view.sentence.index, evidence_text=view.text,
+        confidence=0.6, rule="statement.attribution.postposed",
+    )
 
 
 def _inside_quote(view: SentenceView, m, row: StatementRow) -> bool:
@@ -925,10 +963,18 @@ def _balance_quotes(text: str) -> str:
     return q.strip()
 
 
-def _attribution(view: SentenceView, m, article_id: str, state: StatementState, first_verb_at: int | None):
-    """'بحسب X، <clause>' or '<clause>، وفق X' -> a statement of X."""
+def _attribution(view: SentenceView, m, article_id: str, state: StatementState, first_verb_at: int | None,
+                 own_source_only: bool = False):
+    """'بحسب X، <clause>' or '<clause>، وفق X' -> a statement of X.
+
+    After a reporting verb's statement in the same sentence, only a postposed source of its own (experts,
+    estimates, data: "...، وهي كمية تكفي لـ ...، بحسب تقديرات خبراء") adds a row, for the clause it closes; a
+    medium relaying the speaker ("بحسب رويترز") or a frame ("قالت الوزارة، وفقا لما نشرته الصحيفة، إن") does not.
+    """
     toks = view.toks
     lemma = m.value[0]
+    if own_source_only:
+        return _postposed_source(view, m, article_id, state) if lemma != "نقلا عن" else None
     if first_verb_at is not None and first_verb_at < m.start:
         # "قالت الوزارة، وفقا لما نشرته الصحيفة، إن ..." — part of another statement's frame
         return None
