@@ -129,6 +129,7 @@ class StatementState:
     bodies: dict[str, str] = field(default_factory=dict)
     # named persons with a role, latest last: "الوزير" / "رئيس الوزراء التشيكي" alone refer back to them
     recent: list[Speaker] = field(default_factory=list)
+    pending_quote: str | None = None  # the previous sentence, when it was a quotation nobody was said to say
 
 
 def _quote_span(view: SentenceView, i: int) -> tuple[int, int] | None:
@@ -287,6 +288,23 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
 
 def extract_statements(view: SentenceView, article_id: str, state: StatementState) -> list[StatementRow]:
     """Statement rows of one sentence (a paragraph-long quotation is one sentence for this purpose)."""
+    rows = _extract_statements(view, article_id, state)
+    # a sentence that is one quotation and said by nobody yet: "صرح بذلك X" in the next one attributes it
+    state.pending_quote = _standalone_quote(view) if not rows else None
+    return rows
+
+
+def _standalone_quote(view: SentenceView) -> str | None:
+    toks = view.toks
+    if len(toks) < 4 or toks[0].text not in OPEN_QUOTES:
+        return None
+    qa, qb = _quote_span(view, 0)  # type: ignore[misc]  # an opening mark always gives a span
+    if qb >= len(toks) or any(not t.is_punct for t in toks[qb + 1:]):
+        return None
+    return view.span(qa, qb).strip(" ،,.:") or None
+
+
+def _extract_statements(view: SentenceView, article_id: str, state: StatementState) -> list[StatementRow]:
     lx = _lex()
     toks = view.toks
     _register_names(view, state)
@@ -460,6 +478,8 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     participle = _is_participle(toks[m.start].folded)
     object_verb = content_kind == "object" or participle
     next_start = next((x.start for x in verbs if x.start > m.start), len(toks))
+    if m.end < len(toks) and toks[m.end].folded in ("بذلك", "ذلك") and state.pending_quote:
+        return _said_that(view, m, article_id, state)  # «...». صرح بذلك رئيس الوزراء ...
     skip = m.end
     while skip < next_start and toks[skip].folded in _SKIP_AFTER_VERB and toks[skip].folded != "عن":
         skip += 1
@@ -568,6 +588,32 @@ def _is_media_word(tok) -> bool:
 
 
 _NEW_CLAUSE = frozenset({"قبل", "بينما", "فيما", "حيث", "لكن", "لكنه", "لكنها", "وسط", "في حين"})
+
+
+def _said_that(view: SentenceView, m, article_id: str, state: StatementState) -> StatementRow | None:
+    """'صرح بذلك X' right after a sentence that is one quotation: X said it."""
+    toks = view.toks
+    a = m.end + 1
+    b = a
+    while b < len(toks) and toks[b].text not in ("،", ",", ".", ":"):
+        b += 1
+    sp_end = _trim_circumstantial(view, a, b)
+    speaker = _speaker_from_span(view, a, sp_end, state) if sp_end > a else None
+    if speaker is None:
+        return None
+    speaker = _finish_speaker(view, speaker, state)
+    if speaker.name:
+        state.last = speaker
+    quote = state.pending_quote or ""
+    date_text, statement_date = _date_near(view, m.start, len(toks) - 1)
+    return StatementRow(
+        row_id=row_id(article_id, view.sentence.index, str(m.start), m.value[0]),
+        article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
+        speaker_actor_id=speaker.actor_id, reporting_verb=m.value[0], quote_text=quote, is_direct=True,
+        date_text=date_text, statement_date=statement_date, segment=view.sentence.segment,
+        sentence_index=view.sentence.index, evidence_text=view.text, confidence=0.8,
+        rule="statement.verb.demonstrative",
+    )
 
 
 def _object_end(view: SentenceView, ca: int, cb: int) -> int:

@@ -85,6 +85,8 @@ def is_name_token(tok: Token) -> bool:
     f = tok.folded
     if tok.is_punct or not any(c.isalpha() for c in tok.text) or len(f) < 2:
         return False
+    if tok.text in ("علي", "عليّ"):
+        return True  # the name "علي" folds like the preposition "على"; as written, with ي, it is the name
     if f in r.stoppers or f in r.verbs or f in r.continuers:
         return False
     if f.startswith(("ال", "لل", "بال", "وال")) and f not in _NAME_JOINERS:
