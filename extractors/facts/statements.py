@@ -54,7 +54,7 @@ def inflections(form: str, lemma: str) -> list[str]:
     """The members of a reporting verb's family that ``form`` implies, by Arabic morphology.
 
     From the perfect (the lemma: 3rd person masculine singular): the feminine (+ت), plural (+وا) and
-    feminine dual (+تا; the masculine +ا would read as an adverb: نقلا، وفقا), and the present tense (ي/ت + the imperfect stem: Form IV أوضح -> يوضح, hollow Form IV
+    feminine dual (+تا; the masculine +ا would read as an adverb: نقلا، وفقا), with an object pronoun (+ه، +ها), and the present tense (ي/ت + the imperfect stem: Form IV أوضح -> يوضح, hollow Form IV
     أشار -> يشير, Forms VII-X اعتبر -> يعتبر, Forms I-III/V-VI ذكر -> يذكر, تحدث -> يتحدث) with its plural.
     Weak-initial (وصف), weak-final (نفى، دعا), hollow Form I (قال) and hamza-initial triliteral (أكد) verbs
     have irregular stems: their forms are listed in the lexicon instead. From a listed present tense: the
@@ -65,9 +65,13 @@ def inflections(form: str, lemma: str) -> list[str]:
     out: list[str] = []
     if form == lemma:
         if form[-1] in "ىا":
-            out += [form[:-1] + "ت", form[:-1] + "وا"]
+            fem = form[:-1] + "ت"
+            out += [fem, form[:-1] + "وا"]
         else:
-            out += [form + "ت", form + "وا", form + "تا"]
+            fem = form + "ت"
+            out += [fem, form + "وا", form + "تا"]
+        if form[-1] not in "ىا":  # with an object pronoun: "فيما وصفته الإدارة بأنه ..."; not +ه, which
+            out += [form + "ها", fem + "ه", fem + "ها"]  # folds like a noun's ة (أضافه = إضافة)
         stem = None
         if form[0] == "ا" and len(form) >= 4:
             stem = form[1:]
