@@ -540,7 +540,10 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         return None  # a title such as "واشنطن تعلن حزمة ..." announces news; it attributes no content
     if lemma == "نقل" and not any(t.folded == "عن" for t in toks[m.start:content[0]]):
         return None  # "نقلت روسيا الأسلحة ..." moves things; only "نقلت X عن Y" reports
-    pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
+    # "وصفه بأنه ..." (no subject after the pronoun-carrying verb) vs "وصفته الحكومة بأنه ...": a subject follows
+    pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم") and (
+        m.end >= len(toks) or toks[m.end].folded in CLAUSE_MARKERS or toks[m.end].text in OPEN_QUOTES
+        or toks[m.end].folded.startswith("ب") or toks[m.end].is_punct)
     speaker = None
     if lemma == "نقل":
         an = next((k for k in range(skip, sp_end) if toks[k].folded == "عن"), None)
