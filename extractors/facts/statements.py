@@ -872,20 +872,27 @@ def _bare(folded: str) -> str:
     return folded[1:] if folded[:1] in ("و", "ف") and len(folded) > 3 else folded
 
 
+_MINISTRY = frozenset({"وزاره", "وزير", "وزيره"})
+
+
 def _learn_bodies(view: SentenceView, state: StatementState) -> None:
     """Remember the state each institution is named with ("وزارة الخزانة الأميركية" -> USA) in this article."""
     toks = view.toks
+    at = [i for i, t in enumerate(toks) if not t.keyset.isdisjoint(_BODY_NOUNS)]
+    if not at:
+        return
     starts = {x.start: x.actor_id for x in view.actors if actor_type(x.actor_id) == "state"}
     if not starts:
         return
-    for i, t in enumerate(toks):
-        stems = {st[2:] if st.startswith("ال") and len(st) > 3 else st for st, _ in t.variants}
-        if stems & {"وزاره", "وزير", "وزيره"} and i + 2 < len(toks) and not toks[i + 1].is_punct:
+    for i in at:
+        stems = toks[i].keyset  # clitic- and article-free readings
+        if not stems.isdisjoint(_MINISTRY) and i + 2 < len(toks) and not toks[i + 1].is_punct:
             actor = starts.get(i + 2)
             if actor is not None:
                 state.bodies["وزاره " + toks[i + 1].folded] = actor
-        body = next((st for st in stems if st in _BODY_NOUNS), None)
-        if body is not None:
+        found = stems & _BODY_NOUNS
+        if found:
+            body = min(found, key=lambda x: (-len(x), x))  # deterministic: the longest reading
             actor = next((starts[k] for k in range(i + 1, min(len(toks), i + 4)) if k in starts), None)
             if actor is not None:
                 state.bodies[body] = actor
