@@ -1,7 +1,7 @@
 """Extraction quality floors, measured end to end (mirsad's runner + the dbt warehouse + the project's scoring).
 
-The floors are in ``FLOORS`` below, one entry per set. They are the figures the code reached when last set,
-minus a 0.01 margin: raise them when a change lifts the figures, never lower them to make a change pass.
+The floors are in ``FLOORS`` below, one entry per set. The corpus floors are the figures the code reached when
+last set, minus a 0.01 margin: raise them when a change lifts the figures, never lower them to make a change pass.
 
 - ``examples``: the bundled sample inbox against its own gold (examples/gold, self-written): always runs.
 - ``corpus``: the real pages of ../shared/corpus (inbox/ and gold/), scored with extractors.app.evaluate.
@@ -32,8 +32,10 @@ CORPUS = SHARED / "corpus"
 FLOORS: dict[str, dict[str, float]] = {
     "examples": {"transfers": 0.85, "statements": 0.85, "events": 0.85, "macro_f1": 0.90,
                  "event_date_accuracy": 0.85, "speaker_accuracy": 0.85, "published_date_accuracy": 1.0},
-    "corpus": {"transfers": 0.70, "statements": 0.91, "events": 0.68, "macro_f1": 0.76,
-               "event_date_accuracy": 0.95, "speaker_accuracy": 0.95, "published_date_accuracy": 0.99},
+    # measured 2026-12-07 on branch acc-statements (transfers 0.714, statements 0.973, events 0.688, macro 0.792,
+    # event dates 0.969, speakers 0.970, publication dates 1.0), minus 0.01
+    "corpus": {"transfers": 0.704, "statements": 0.963, "events": 0.678, "macro_f1": 0.782,
+               "event_date_accuracy": 0.959, "speaker_accuracy": 0.960, "published_date_accuracy": 0.99},
     "seeds": {"transfers": 0.85, "statements": 0.85, "events": 0.85, "macro_f1": 0.90,
               "event_date_accuracy": 0.90, "speaker_accuracy": 0.90},
 }

@@ -48,6 +48,7 @@ class _Lex:
     exclusions: PhraseMatcher
     back_refs: frozenset[str]
     imperfect: frozenset[str]  # folded present-tense forms: a statement only with a subject of their own
+    with_pronoun: frozenset[str]  # folded forms carrying an object pronoun (وصفته، أعلنها)
 
 
 def inflections(form: str, lemma: str) -> list[str]:
@@ -103,12 +104,14 @@ def _lex() -> _Lex:
                       if fold_token(f) not in listed]
     imperfect = frozenset(fold_token(f) for f, v in verbs
                           if v[1] == "verb" and f[0] in "يت" and " " not in f and f != v[0])
+    with_pronoun = frozenset(fold_token(f) for f, v in verbs if v[1] == "verb" and " " not in f
+                             and f.endswith(("ه", "ها")) and f != v[0])
     excl = [(r["phrase"], True) for r in load_csv("reporting_exclusions.csv")]
     roles = load_yaml("roles.yaml")
     # verbs take the conjunctions و/ف only: "التابع لـ" is not "تابع", "القائل" is not "قال"
     verb_prefixes = frozenset({"", "و", "ف"})
     return _Lex(PhraseMatcher(verbs, prefixes=verb_prefixes), PhraseMatcher(excl),
-                frozenset(fold_token(x) for x in roles["back_references"]), imperfect)
+                frozenset(fold_token(x) for x in roles["back_references"]), imperfect, with_pronoun)
 
 
 class Speaker(Value):
@@ -363,6 +366,9 @@ def _extract_statements(view: SentenceView, article_id: str, state: StatementSta
             continue  # "وبحسب مصادر عسكرية تحدثت لـRT، فإن ...": the verb describes the attributed source
         if rows and _bare(toks[m.start].folded) in lx.imperfect and any(_inside_quote(view, m, r) for r in rows):
             continue  # "نفت الوزارة صحة تقارير تفيد بأن ...": a verb inside content already reported
+        if toks[m.start].folded in lx.with_pronoun and m.start > 0 and not toks[m.start - 1].is_punct \
+                and toks[m.start - 1].folded not in ("ما", "فيما", "كما", "بينما", "حيث", "مما"):
+            continue  # "حزمة مساعدات أعلنها المستشار": a relative clause describing the noun before it
         bare = _bare(toks[m.start].folded)
         if bare in lx.imperfect and any(v.start < m.start and v.value[1] == "verb" and _bare(toks[v.start].folded)
                                         not in lx.imperfect and any(toks[k].folded in CLAUSE_MARKERS
