@@ -64,6 +64,27 @@ def test_sample_inbox_meets_floors(tmp_path: Path) -> None:
     warehouse = _warehouse_for(ROOT / "examples" / "inbox", tmp_path)
     result = evaluate(warehouse, ROOT / "examples" / "gold")
     _assert_floors(result, FLOORS["examples"])
+    _assert_statement_spans(warehouse)
+
+
+def _assert_statement_spans(warehouse: Path) -> None:
+    """What an analyst reads in fct_statements (issue 16): roles without a leading preposition, quotation marks
+    in pairs, and an actor for every speaker whose role names a ministry or a state's body."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    schema = con.execute("select table_schema from information_schema.tables where table_name = 'fct_statements'"
+                         ).fetchone()[0]
+    rows = con.execute(f'select speaker_role, speaker_actor_id, quote_text from "{schema}".fct_statements').fetchall()
+    con.close()
+    assert rows
+    for role, actor, quote in rows:
+        assert quote.count('"') % 2 == 0 and quote.count("«") == quote.count("»") \
+            and quote.count("“") == quote.count("”"), quote
+        if role:
+            assert not role.startswith(("لوزارة", "لصحيفة", "لموقع", "لشركة", "لـ")), role
+            if any(w in role for w in ("وزارة", "وزير", "الجيش", "القوات المسلحة", "السفارة")):
+                assert actor is not None, role
 
 
 @pytest.mark.skipif(not (CORPUS / "inbox").is_dir() or not (CORPUS / "gold").is_dir(),

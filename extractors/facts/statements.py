@@ -222,8 +222,8 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
         actor = x.actor_id if kind != "media" else actor_parent(x.actor_id)
         return Speaker(None, role, actor)
     words = [t for t in view.toks[a:b] if not t.is_punct]
-    if len(words) == 1 and words[0].folded.startswith("ال") and words[0].folded[2:] in _BODY_NOUNS:
-        return Speaker(None, words[0].text, None)  # "وأضافت القيادة": the institution named before
+    if len(words) == 1 and words[0].folded.startswith("ال") and len(words[0].folded) > 4:
+        return Speaker(None, words[0].text, None)  # "وأضافت القيادة"، "وأفاد المرصد": a definite noun subject
     if words and words[0].folded.endswith(("ون", "ين", "ات")) and len(words[0].folded) > 4:
         return Speaker(None, view.span(a, b).strip(" ،,") or None, None)  # "مسؤولون غربيون", "محللون"
     return None
@@ -904,6 +904,9 @@ def _learn_bodies(view: SentenceView, state: StatementState) -> None:
                 state.bodies[body] = actor
 
 
+_PRESS = frozenset(fold_token(w) for w in ("صحيفة", "الصحيفة", "صحف", "موقع", "قناة", "مجلة", "وسائل", "شبكة"))
+
+
 _INDEPENDENT_ROLES = frozenset(fold_token(w) for w in (
     "باحث", "باحثة", "خبير", "خبيرة", "محلل", "محللة", "أستاذ", "أستاذة", "كاتب", "كاتبة", "صحفي", "صحفية",
     "صحافي", "صحافية", "ناشط", "ناشطة", "مراقب", "مراقبون", "محللون", "خبراء", "باحثون"))
@@ -948,6 +951,9 @@ def _finish_speaker(view: SentenceView, speaker: Speaker, state: StatementState)
             words = words[:-1]
         if words[0] in _INDEPENDENT_ROLES or words[0][2:] in _INDEPENDENT_ROLES:
             actor = None  # a researcher or an analyst speaks for nobody, whatever institute employs them
+        elif words[0] in _PRESS and not any(w in ("رسمي", "رسميه", "الرسمي", "الرسميه") for w in words) \
+                and actor is not None and actor_type(actor) == "state":
+            actor = None  # "صحيفة بريطانية"، "وسائل إعلام سورية": the press does not speak for its state
         if actor is None and any(w in ("رسمي", "رسميه", "الرسمي", "الرسميه") for w in words):
             # official media speak for their state ("وكالة الأنباء الكويتية الرسمية"); other media do not
             named = [x.actor_id for x in view.actors if view.span(x.start, x.end) in role]
