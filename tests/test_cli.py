@@ -106,6 +106,10 @@ def test_evaluate_prints_scorer_table(tmp_path):
     assert lines[0].split() == ["kind", "P", "R", "F1", "tp/pred/gold"]
     assert lines[1].split()[:4] == ["transfers", "0.667", "1.000", "0.800"]
     assert json.loads(out.read_text(encoding="utf-8"))["transfers"]["tp"] == 2
+    # after the figures: what to fix, per file and kind (the PRK triple is not in gold)
+    diffs = result.stdout[result.stdout.index("macro_f1"):]
+    assert "a.txt · transfers" in diffs and "PRK->RUS ammunition" in diffs
+    assert "a.txt · transfers" not in invoke("evaluate", "--gold", gold, "--data-dir", data, "--no-diffs").stdout
     assert invoke("evaluate", "--gold", gold, "--data-dir", data, "--min-f1", 0.99).exit_code == 1
     assert "no gold files" in one_error_line(invoke("evaluate", "--gold", tmp_path / "data", "--data-dir", data))
 

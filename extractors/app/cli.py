@@ -209,8 +209,14 @@ def evaluate_cmd(
     data_dir: DataOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures to this file")] = None,
     min_f1: Annotated[float | None, typer.Option("--min-f1", help="exit 1 when macro F1 is below this")] = None,
+    diffs: Annotated[bool, typer.Option("--diffs/--no-diffs",
+                                        help="after the figures, list each miss and false positive per file")] = True,
 ) -> None:
-    """Score the warehouse against your gold files (same figures and table as the project's scorer)."""
+    """Score the warehouse against your gold files (same figures and table as the project's scorer).
+
+    Then, per file and kind, every gold row not found (miss) and every predicted row not in gold (false
+    positive), beside the nearest row on the other side; the JSON file holds the same list under "diffs".
+    """
     from extractors.app import evaluate
 
     settings = Settings.from_env(data_dir=data_dir)
@@ -219,6 +225,9 @@ def evaluate_cmd(
     except Exception as exc:
         raise fail(exc) from None
     print(evaluate.format_table(result))
+    if diffs:
+        print()
+        print(evaluate.format_diffs(result))
     if min_f1 is not None and result["macro_f1"] < min_f1:
         raise typer.Exit(1)
 
