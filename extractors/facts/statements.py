@@ -956,8 +956,8 @@ def _finish_speaker(view: SentenceView, speaker: Speaker, state: StatementState)
             actor = None  # "صحيفة بريطانية"، "وسائل إعلام سورية": the press does not speak for its state
         if actor is None and any(w in ("رسمي", "رسميه", "الرسمي", "الرسميه") for w in words):
             # official media speak for their state ("وكالة الأنباء الكويتية الرسمية"); other media do not
-            named = [x.actor_id for x in view.actors if view.span(x.start, x.end) in role]
-            actor = next((a if actor_type(a) == "state" else actor_parent(a) for a in named
+            named_ids = [x.actor_id for x in view.actors if view.span(x.start, x.end) in role]
+            actor = next((a if actor_type(a) == "state" else actor_parent(a) for a in named_ids
                           if actor_type(a) == "state" or actor_parent(a)), None)
         keys = _body_keys(words)
         if actor is not None and actor_type(actor) == "state":
