@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from extractors.schemas import Sidecar, content_article_id, normalise_for_id  # noqa: F401  (re-exported: reading's API)
+from extractors.schemas import Sidecar, content_article_id, normalise_for_id, safe_nfc  # noqa: F401  (re-exported)
 from extractors.text.textnorm import arabic_ratio
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -205,7 +205,7 @@ def _normalise(text: str) -> str:
     text = text.lstrip("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)  # returns its input unchanged when the quick check says NFC
+    return safe_nfc(text)  # NFC (unchanged when the quick check says NFC), linear even on runs of marks
 
 
 def _magic(data: bytes) -> str | None:
@@ -432,7 +432,7 @@ def parse_sidecar(data: bytes) -> tuple[Sidecar | None, list[str]]:
         except UnicodeEncodeError:
             warnings.append(f"sidecar_invalid: {key} contains a lone surrogate")
             continue
-        value = unicodedata.normalize("NFC", value).strip()
+        value = safe_nfc(value).strip()
         values[key] = value or None
     return Sidecar(**values), warnings
 
