@@ -39,7 +39,7 @@ _HEADLINE_MAX_WORDS = 22
 # in the seeds and the 36-page corpus: 650 characters); a run-on text with no full stop (a scraped list, a
 # page of repeated verbs) is cut into windows of at most this size, so the rules, some of which look across
 # the whole sentence for each trigger, cost linear time in the article's length.
-MAX_SENTENCE_CHARS = 2000
+MAX_SENTENCE_CHARS = 1000
 _CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
 
 
