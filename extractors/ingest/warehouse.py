@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -142,9 +143,64 @@ def _docs_current(docs_dir: Path, stamp: str) -> bool:
     return (docs_dir / "index.html").is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == stamp
 
 
+class WarehouseLocked(RuntimeError):
+    """Another process holds the warehouse file open read-write."""
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _lock_message(warehouse_path: Path, exc: BaseException) -> str:
+    holder = re.search(r"PID (\d+)", str(exc))
+    who = f"process {holder.group(1)}" if holder else "another process"
+    return (f"{warehouse_path} is held open read-write by {who}; close that connection or open the warehouse "
+            "read-only (duckdb -readonly, duckdb.connect(path, read_only=True))")
+
+
+def warehouse_problem(warehouse_path: Path) -> str | None:
+    """Why an existing warehouse file cannot be used (truncated, emptied, not a DuckDB file, written by another
+    DuckDB version), in one line; None when it opens (or does not exist, or another process holds it)."""
+    path = Path(warehouse_path)
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        if _is_lock_conflict(exc):
+            return None  # busy, not damaged
+        return " ".join(str(exc).split())
+    try:
+        con.execute("select count(*) from information_schema.tables").fetchone()
+    except duckdb.Error as exc:
+        return " ".join(str(exc).split())
+    finally:
+        con.close()
+    return None
+
+
+def set_aside(warehouse_path: Path) -> Path:
+    """Move a damaged warehouse (and its WAL) to ``<name>.damaged-<UTC time>``; return the new path."""
+    path = Path(warehouse_path)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    os.replace(path, aside)
+    wal = _wal(path)
+    if wal.exists():
+        os.replace(wal, _wal(aside))
+    return aside
+
+
 def warehouse_counts(warehouse_path: Path) -> dict[str, int]:
-    """Rows per mart of a built warehouse (read-only connection; marts not built are left out)."""
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    """Rows per mart of a built warehouse (read-only connection; marts not built are left out).
+    Raises ``WarehouseLocked`` (one clear line) when another process holds the file read-write."""
+    try:
+        con = duckdb.connect(str(warehouse_path), read_only=True)
+    except duckdb.Error as exc:
+        if _is_lock_conflict(exc):
+            raise WarehouseLocked(_lock_message(Path(warehouse_path), exc)) from None
+        raise
     try:
         present = {
             name for (name,) in con.execute(
