@@ -386,6 +386,18 @@ def content_problem(text: str, profile: _Profile | None = None) -> str | None:
 # ---------------------------------------------------------------- sidecar
 
 
+_SIDECAR_CASES = (".META.JSON", ".Meta.json", ".Meta.Json", ".meta.JSON", ".META.json")
+
+
+def read_sidecar_file(path: Path) -> tuple[Sidecar | None, list[str]]:
+    """``read_sidecar`` for a sidecar path found by another spelling of its suffix."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return None, [f"sidecar_invalid: cannot stat {path.name} ({exc.strerror or exc})"]
+    return _read_sidecar_at(path, st)
+
+
 def read_sidecar(article_path: Path | str) -> tuple[Sidecar | None, list[str]]:
     """Parse ``NAME.meta.json`` beside the article. Missing -> (None, []). Problems never raise: bad keys (or the
     whole sidecar) are dropped and described in warnings ``"sidecar_invalid: ..."``."""
@@ -393,9 +405,17 @@ def read_sidecar(article_path: Path | str) -> tuple[Sidecar | None, list[str]]:
     try:
         st = path.stat()
     except FileNotFoundError:
+        for suffix in _SIDECAR_CASES:  # NAME.META.JSON and friends: a sidecar whatever its case
+            other = path.with_name(path.name[: -len(SIDECAR_SUFFIX)] + suffix)
+            if other.exists():
+                return read_sidecar_file(other)
         return None, []
     except OSError as exc:
         return None, [f"sidecar_invalid: cannot stat {path.name} ({exc.strerror or exc})"]
+    return _read_sidecar_at(path, st)
+
+
+def _read_sidecar_at(path: Path, st: os.stat_result) -> tuple[Sidecar | None, list[str]]:
     if not stat.S_ISREG(st.st_mode):
         return None, [f"sidecar_invalid: {path.name} is not a regular file"]
     if st.st_size > SIDECAR_MAX_BYTES:

@@ -181,7 +181,7 @@ def _walk(folder: str) -> Iterable[tuple[str, os.stat_result, bool]]:
             continue
         try:
             if entry.is_dir(follow_symlinks=False):  # as os.walk: a link to a folder is not followed
-                yield from _walk_files(entry.path)
+                yield from _walk(entry.path)
                 continue
             if is_sidecar(entry.name):
                 continue
@@ -229,6 +229,8 @@ def discover_files(settings: Settings) -> Discovery:
     if settings.settle_seconds <= 0:
         found.candidates = sorted(first)
         return found
+    found.candidates = [p for p in first if p in poison]  # recorded from their names: nothing to settle
+    first = {p: st for p, st in first.items() if p not in poison}
     settle_ns = int(settings.settle_seconds * 1e9)
     now = time.time_ns()
     settled = {p: st for p, st in first.items() if now - st.st_mtime_ns >= settle_ns}
