@@ -98,7 +98,7 @@ def build_warehouse(
             if wal.exists():
                 shutil.copy2(wal, _wal(building))
         try:
-            with _env(MIRSAD_LAKE_DIR=str(lake_dir), MIRSAD_WAREHOUSE=str(building)):
+            with _env(MIRSAD_LAKE_DIR=_sql_safe_dir(lake_dir, Path(tmp)), MIRSAD_WAREHOUSE=str(building)):
                 result, docs_html = _run_dbt(project, work, building, full_refresh=full_refresh,
                                              docs=docs_dir is not None and not docs_current)
             result.seconds = time.monotonic() - start
@@ -381,6 +381,24 @@ def _close_dbt_duckdb() -> None:
 
 
 # --- files -------------------------------------------------------------------------------------
+
+_SQL_SAFE_PATH = re.compile(r"[A-Za-z0-9_./+=,@:-]+")
+
+
+def _sql_safe_dir(folder: Path, scratch: Path) -> str:
+    """``folder`` as the dbt sources paste it into ``read_parquet('<folder>/batches/*/x.parquet')``: a quote
+    would end the SQL string, and ``*``, ``?``, ``[`` would make the glob match other folders. A path with any
+    such character is reached through a symbolic link with a plain name in ``scratch``."""
+    if _SQL_SAFE_PATH.fullmatch(str(folder)):
+        return str(folder)
+    alias = scratch / "lake"
+    if not _SQL_SAFE_PATH.fullmatch(str(alias)):
+        raise ValueError(f"cannot give dbt a plain path to the lake {folder}: temporary folder {scratch} has odd "
+                         "characters too (set TMPDIR to a plain path)")
+    alias.unlink(missing_ok=True)
+    alias.symlink_to(folder, target_is_directory=True)
+    return str(alias)
+
 
 def _wal(db: Path) -> Path:
     return db.with_name(db.name + ".wal")
