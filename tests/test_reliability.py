@@ -521,3 +521,30 @@ def test_compose_requires_secrets_from_env_and_publishes_on_loopback():
 def test_airflow_standalone_listens_on_loopback():
     script = (REPO / "scripts" / "airflow_local.sh").read_text(encoding="utf-8")
     assert 'export AIRFLOW__API__HOST="${AIRFLOW__API__HOST:-127.0.0.1}"' in script
+
+
+# ---------------------------------------------------------------- edited articles (item 5)
+
+
+@pytest.mark.slow
+def test_F10_edited_file_supersedes_its_older_version_in_the_marts(settings):
+    put(settings.inbox, "news.txt", ART_1)
+    put(settings.inbox, "other.txt", ART_2)
+    runner.run(settings)
+    old_id = lake.read_table(settings.lake_dir, "articles").to_pylist()
+    put(settings.inbox, "news.txt", ART_1 + "\nوأضاف المصدر أن الصفقة تشمل تدريب الطيارين.\n")
+    summary = runner.run(settings)
+    assert summary.counts["processed"] == 1
+    assert len(lake.read_table(settings.lake_dir, "articles")) == 3  # the lake keeps every version
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        by_file = dict(con.execute("select source_file, count(*) from dim_articles group by 1").fetchall())
+        assert by_file == {"news.txt": 1, "other.txt": 1}
+        (old,) = [a["article_id"] for a in old_id if a["source_file"] == "news.txt"]
+        assert con.execute("select article_id, file_path from int_superseded_articles").fetchall() == [
+            (old, str(settings.inbox / "news.txt"))]
+        for table in ("fct_transfers", "fct_statements", "fct_events", "int_actor_references"):
+            assert con.execute(f"select count(*) from {table} where article_id = ?", [old]).fetchone()[0] == 0
+        assert con.execute("select max(n_articles) from fct_transfer_flows").fetchone()[0] == 1
+    finally:
+        con.close()
