@@ -548,3 +548,46 @@ def test_F10_edited_file_supersedes_its_older_version_in_the_marts(settings):
         assert con.execute("select max(n_articles) from fct_transfer_flows").fetchone()[0] == 1
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- disk full (item 8)
+
+
+def test_disk_full_log_handler_does_not_print_a_traceback_per_record(capsys):
+    import logging
+
+    class FullDisk(io.StringIO):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    log = logging.getLogger("mirsad-test-full-disk")
+    handler = logging.StreamHandler(FullDisk())
+    log.addHandler(handler)
+    try:
+        log.error("before")
+        assert "--- Logging error ---" in capsys.readouterr().err  # what dbt's file log did 10,000 times
+        with warehouse._quiet_log_failures():
+            for _ in range(100):
+                log.error("during the build")
+        assert capsys.readouterr().err == ""
+    finally:
+        log.removeHandler(handler)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_disk_full_during_the_build_is_one_line(tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        for i, art in enumerate((ART_1, ART_2, ART_3, ART_4)):
+            put(inbox, f"a{i}.txt", art)
+        proc = cli("run", "--inbox", inbox, "--data-dir", mnt / "data")
+    finally:
+        subprocess.run(["umount", str(mnt)])
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "No space left on device" in proc.stderr, proc.stderr[:2000]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -98,7 +99,8 @@ def build_warehouse(
             if wal.exists():
                 shutil.copy2(wal, _wal(building))
         try:
-            with _env(MIRSAD_LAKE_DIR=_sql_safe_dir(lake_dir, Path(tmp)), MIRSAD_WAREHOUSE=str(building)):
+            with _env(MIRSAD_LAKE_DIR=_sql_safe_dir(lake_dir, Path(tmp)), MIRSAD_WAREHOUSE=str(building)), \
+                    _quiet_log_failures():
                 result, docs_html = _run_dbt(project, work, building, full_refresh=full_refresh,
                                              docs=docs_dir is not None and not docs_current)
             result.seconds = time.monotonic() - start
@@ -429,6 +431,19 @@ def _build_lock(warehouse_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _quiet_log_failures() -> Iterator[None]:
+    """A log handler that cannot write (dbt's log file on a full disk) drops the record instead of printing
+    "--- Logging error ---" and a traceback for every line dbt logs (10,000 lines on a full disk): the build's
+    own error is what the user sees, in one line."""
+    previous = logging.raiseExceptions
+    logging.raiseExceptions = False
+    try:
+        yield
+    finally:
+        logging.raiseExceptions = previous
 
 
 @contextlib.contextmanager
