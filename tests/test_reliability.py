@@ -591,3 +591,16 @@ def test_disk_full_during_the_build_is_one_line(tmp_path):
         subprocess.run(["umount", str(mnt)])
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "No space left on device" in proc.stderr, proc.stderr[:2000]
+
+
+def test_boundary_and_budget_settings_from_the_environment(monkeypatch):
+    defaults = Settings.from_env("in", "data")
+    assert defaults.extract_timeout == 5.0 and defaults.follow_outside_links is False
+    monkeypatch.setenv("MIRSAD_FOLLOW_OUTSIDE_LINKS", "yes")
+    monkeypatch.setenv("MIRSAD_EXTRACT_TIMEOUT", "2.5")
+    monkeypatch.setenv("MIRSAD_QUARANTINE_COPY_MAX_BYTES", "10")
+    s = Settings.from_env("in", "data")
+    assert (s.follow_outside_links, s.extract_timeout, s.quarantine_copy_max_bytes) == (True, 2.5, 10)
+    monkeypatch.setenv("MIRSAD_FOLLOW_OUTSIDE_LINKS", "perhaps")
+    with pytest.raises(ConfigError, match="MIRSAD_FOLLOW_OUTSIDE_LINKS"):
+        Settings.from_env("in", "data")

@@ -12,14 +12,28 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 ENV_PREFIX = "MIRSAD_"
+
+
+def flag(raw: str) -> bool:
+    """An on/off environment value: 1/true/yes/on or 0/false/no/off (any case)."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 # env var -> (Settings field, parser)
-_ENV_FIELDS: dict[str, tuple[str, type]] = {
+_ENV_FIELDS: dict[str, tuple[str, object]] = {
     "MIRSAD_MAX_BYTES": ("max_bytes", int),
     "MIRSAD_SETTLE_SECONDS": ("settle_seconds", float),
     "MIRSAD_BATCH_SIZE": ("batch_size", int),
     "MIRSAD_WORKERS": ("workers", int),
     "MIRSAD_LOCK_TIMEOUT": ("lock_timeout", float),
     "MIRSAD_EXTRACT_TIMEOUT": ("extract_timeout", float),
+    "MIRSAD_QUARANTINE_COPY_MAX_BYTES": ("quarantine_copy_max_bytes", int),
+    "MIRSAD_FOLLOW_OUTSIDE_LINKS": ("follow_outside_links", flag),
 }
 # Settings in seconds: a finite number >= 0 (nan would wait forever, inf never give up).
 _SECONDS_FIELDS = ("settle_seconds", "lock_timeout", "extract_timeout")
