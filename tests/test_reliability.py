@@ -393,37 +393,43 @@ def _alive(pid: int) -> bool:
 
 
 def test_F16_workers_die_with_a_killed_run(tmp_path):
+    """SIGKILL of ``mirsad run`` while both pool workers are inside a batch task (held there by the crash-test
+    pause, so they would go on for a minute): the workers and the resource tracker are gone within seconds."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    body = ART_1 + ART_2 + ART_3
     for i in range(240):
-        (inbox / f"a{i}.txt").write_text(body + f"\nوقال المتحدث إن الرقم {i} مهم.\n", encoding="utf-8")
+        (inbox / f"a{i}.txt").write_text(ART_1 + ART_2 + ART_3 + f"\nوقال المتحدث إن الرقم {i} مهم.\n",
+                                         encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIRSAD_")}
-    env.update(MIRSAD_SETTLE_SECONDS="0", MIRSAD_WORKERS="2", PYTHONPATH=str(REPO),
-               MIRSAD_PURE_PYTHON=os.environ.get("MIRSAD_PURE_PYTHON", ""))
+    env.update(MIRSAD_SETTLE_SECONDS="0", MIRSAD_WORKERS="2", PYTHONPATH=str(REPO), MIRSAD_TEST_PAUSE_AT="extract",
+               MIRSAD_TEST_PAUSE_SECONDS="60", MIRSAD_PURE_PYTHON=os.environ.get("MIRSAD_PURE_PYTHON", ""))
     proc = subprocess.Popen([sys.executable, "-m", "extractors.app.cli", "run", "--inbox", str(inbox), "--data-dir",
                              str(tmp_path / "data"), "--no-build"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
+                            stderr=subprocess.PIPE, text=True)
     kids: set[int] = set()
-    while time.monotonic() < deadline and proc.poll() is None:
-        kids |= set(_children(proc.pid))
-        if len(kids) >= 3:  # two workers and the resource tracker
-            break
-        time.sleep(0.1)
-    assert proc.poll() is None and len(kids) >= 2, "the run did not start its worker pool"
-    time.sleep(1.0)
-    kids |= set(_children(proc.pid))
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(k) for k in kids):
-        time.sleep(0.2)
-    left = [k for k in kids if _alive(k)]
-    for k in left:
-        os.kill(k, signal.SIGKILL)
-    assert left == [], f"{len(left)} process(es) outlived the killed run"
-    assert not list((tmp_path / "data" / "lake" / "batches").glob("2*"))  # nothing committed behind its back
+    left: list[int] = []
+    try:
+        paused = 0
+        while paused < 2:  # both workers inside their task
+            line = proc.stderr.readline()
+            assert line, "the run ended before its workers paused"
+            paused += line.startswith("MIRSAD_TEST_PAUSED extract")
+        kids = set(_children(proc.pid))
+        assert len(kids) >= 2
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_alive(k) for k in kids):
+            time.sleep(0.1)
+        left = [k for k in kids if _alive(k)]
+    finally:
+        for k in kids:
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert left == [], f"{len(left)} of {len(kids)} process(es) outlived the killed run by 5 s"
 
 
 # ---------------------------------------------------------------- output (item 7)
@@ -604,3 +610,23 @@ def test_boundary_and_budget_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("MIRSAD_FOLLOW_OUTSIDE_LINKS", "perhaps")
     with pytest.raises(ConfigError, match="MIRSAD_FOLLOW_OUTSIDE_LINKS"):
         Settings.from_env("in", "data")
+
+
+def test_F16_pool_workers_ask_the_kernel_to_kill_them_with_their_parent(monkeypatch):
+    """Why the workers die: the pool's initializer sets PR_SET_PDEATHSIG (read back in a child process)."""
+    code = ("import ctypes, os; from extractors.ingest import runner; runner._die_with_parent(os.getppid()); "
+            "v = ctypes.c_int(0); ctypes.CDLL(None).prctl(2, ctypes.byref(v)); print(v.value)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert int(out.stdout) == signal.SIGKILL
+    seen = {}
+
+    class Pool:
+        def __init__(self, **kwargs):
+            seen.update(kwargs)
+            raise RuntimeError("stop here")
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Pool)
+    with pytest.raises(RuntimeError, match="stop here"):
+        runner._extract_all(Settings(inbox="in", data_dir="d", workers=2), [["a"], ["b"]], "r", lambda r: None)
+    assert seen["initializer"] is runner._die_with_parent and seen["initargs"] == (os.getpid(),)
