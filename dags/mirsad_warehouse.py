@@ -23,7 +23,8 @@ Paths come from MIRSAD_INBOX / MIRSAD_DATA_DIR, read inside the tasks.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Asset, dag, task
@@ -32,6 +33,8 @@ from airflow.sdk import Asset, dag, task
 LAKE_ASSET = Asset(name="mirsad_lake", uri="mirsad://lake/batches", group="mirsad")
 
 DUCKDB_POOL = "mirsad_duckdb"
+# A dbt build that hangs (a damaged file is set aside before dbt starts; this is the backstop) fails the task.
+TASK_TIMEOUT = timedelta(minutes=float(os.environ.get("MIRSAD_TASK_TIMEOUT_MINUTES", "60")))
 
 
 @dag(
@@ -40,6 +43,7 @@ DUCKDB_POOL = "mirsad_duckdb"
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
+    default_args={"execution_timeout": TASK_TIMEOUT},
     tags=["mirsad"],
     doc_md=__doc__,
 )

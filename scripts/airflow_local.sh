@@ -4,8 +4,9 @@
 #   scripts/airflow_local.sh init              # airflow db migrate + the mirsad_duckdb pool (idempotent)
 #   scripts/airflow_local.sh test DAG_ID       # run one DAG once in-process (`airflow dags test`)
 #   scripts/airflow_local.sh demo              # init, then mirsad_ingest and mirsad_warehouse once each
-#   scripts/airflow_local.sh standalone        # scheduler + UI on http://localhost:8080 (AIRFLOW__API__PORT
-#                                              # moves it), the mirsad DAGs unpaused (MIRSAD_UNPAUSE=0: paused),
+#   scripts/airflow_local.sh standalone        # scheduler + UI on http://127.0.0.1:8080 only (AIRFLOW__API__PORT
+#                                              # moves it; AIRFLOW__API__HOST=0.0.0.0 opens it to the network),
+#                                              # the mirsad DAGs unpaused (MIRSAD_UNPAUSE=0: paused),
 #                                              # parallelism = cores; user admin, password file printed on start
 #   scripts/airflow_local.sh airflow ARGS...   # any airflow command with this environment
 #
@@ -22,7 +23,10 @@ export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AIRFLOW_HOME/airflow.db"
 export AIRFLOW__LOGGING__BASE_LOG_FOLDER="$AIRFLOW_HOME/logs"
 # Tasks report back to the API server: follow its port when AIRFLOW__API__PORT moves it off 8080.
-export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://localhost:${AIRFLOW__API__PORT:-8080}/execution/}"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://127.0.0.1:${AIRFLOW__API__PORT:-8080}/execution/}"
+# The API server (UI) listens on the loopback interface only: a development server with a generated admin
+# password is not for the network.
+export AIRFLOW__API__HOST="${AIRFLOW__API__HOST:-127.0.0.1}"
 export MIRSAD_INBOX="${MIRSAD_INBOX:-$ROOT/examples/inbox}"
 export MIRSAD_DATA_DIR="${MIRSAD_DATA_DIR:-$ROOT/data}"
 export PATH="$VENV/bin:$PATH"

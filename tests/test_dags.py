@@ -72,7 +72,7 @@ def test_dag_files_import_nothing_heavy_at_top_level(path):
             top_modules |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             top_modules.add(node.module.split(".")[0])
-    assert top_modules <= {"__future__", "datetime", "logging", "typing", "airflow"}, top_modules
+    assert top_modules <= {"__future__", "datetime", "logging", "os", "typing", "airflow"}, top_modules
 
 
 def test_dags_are_airflow3_clean():

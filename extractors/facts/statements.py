@@ -240,6 +240,8 @@ def _content(view: SentenceView, i: int, end_limit: int, object_verb: bool) -> t
         return None
     if toks[k].text == ":":
         k += 1
+        if k >= n:
+            return None  # 'قال: ' at the very end: nothing was said
     q = _quote_span(view, k) if k < n else None
     if q is not None:
         qa, qb = q
@@ -264,10 +266,86 @@ def _content(view: SentenceView, i: int, end_limit: int, object_verb: bool) -> t
     return None
 
 
-def _clause_end(view: SentenceView, k: int, n: int) -> int:
-    """End of an indirect clause: sentence end, or a comma/و followed by a new reporting verb."""
+class _ClauseEnds:
+    """Where clause scans stop in one token list, computed once per sentence (see ``_clause_end``)."""
+
+    def __init__(self) -> None:
+        self.toks: list | None = None
+        self.stop_from: list[int] = []  # stop_from[p]: where a scan that reached p (outside quotes) stops, -1 = end
+        self.close_of: list[int] = []  # close_of[j]: the closing mark of a quotation opened at j (len = unclosed)
+        self.trailing_punct: int = 0  # start of the run of punctuation that ends the token list
+
+
+_CLAUSE_ENDS = _ClauseEnds()
+
+
+def _stop_at(view: SentenceView, j: int, verb_at: set[int], n: int) -> int:
+    """Where a clause scan standing at token j (outside quotes, past the clause's first token) ends, else -1."""
     lx = _lex()
-    verb_at = lx.verbs.starts_in(view.toks)
+    toks = view.toks
+    t = toks[j]
+    if j == 0:
+        return -1
+    m = lx.verbs.match_at(toks, j) if j in verb_at else None
+    if m is not None and (toks[j - 1].text in ("،", ",") or t.folded.startswith("و") or t.folded.startswith(("م",))):
+        return j - 1 if toks[j - 1].text in ("،", ",") else j
+    if m is not None and j >= 2 and toks[j - 2].text in ("،", ",") and \
+            toks[j - 1].folded in ("اذ", "حيث", "بينما", "فيما", "كما", "ثم"):
+        return j - 2  # "...، إذ قالت المتحدثة ...": a new statement starts
+    if t.text in ("،", ",") and j + 1 < n and toks[j + 1].folded in ("لكن", "لكنه", "لكنها", "بينما", "فيما"):
+        return j
+    return -1
+
+
+def _clause_ends(view: SentenceView) -> _ClauseEnds:
+    """One right-to-left pass over the sentence: every later ``_clause_end`` is O(1), so a sentence with many
+    reporting verbs or quotation marks costs linear time, not one scan to the sentence end per verb."""
+    cache = _CLAUSE_ENDS
+    toks = view.toks
+    if cache.toks is toks:
+        return cache
+    n = len(toks)
+    verb_at = set(_lex().verbs.starts_in(toks))
+    stop_from = [-1] * (n + 2)
+    close_of = [n] * n
+    next_at: dict[str, int] = {}  # token text -> its next occurrence to the right of j
+    for j in range(n - 1, -1, -1):
+        text = toks[j].text
+        if text in OPEN_QUOTES and text != "”":
+            close = next_at.get(OPEN_QUOTES[text], n)
+            close_of[j] = close
+            stop_from[j] = stop_from[close + 1] if close < n else -1
+        else:
+            stop = _stop_at(view, j, verb_at, n)
+            stop_from[j] = stop if stop >= 0 else stop_from[j + 1]
+        next_at[text] = j
+    trailing = n
+    while trailing > 0 and toks[trailing - 1].is_punct:
+        trailing -= 1
+    cache.toks, cache.stop_from, cache.close_of, cache.trailing_punct = toks, stop_from, close_of, trailing
+    return cache
+
+
+def _clause_end(view: SentenceView, k: int, n: int) -> int:
+    """End of an indirect clause: sentence end, or a comma/و followed by a new reporting verb. A quotation that
+    opens in the clause is skipped whole; with none, the trailing punctuation is not part of the clause."""
+    if n != len(view.toks) or k >= n:
+        return k if k >= n else _clause_end_scan(view, k, n)
+    ends = _clause_ends(view)
+    text = view.toks[k].text
+    if text in OPEN_QUOTES and text != "”":
+        close = ends.close_of[k]
+        stop = ends.stop_from[close + 1] if close < n else -1
+    else:
+        stop = ends.stop_from[k + 1]
+    if stop >= 0:
+        return stop
+    return max(k, ends.trailing_punct)
+
+
+def _clause_end_scan(view: SentenceView, k: int, n: int) -> int:
+    """``_clause_end`` for a prefix of the sentence (tokens before n): the plain left-to-right scan."""
+    verb_at = set(_lex().verbs.starts_in(view.toks))
     j = k
     depth_quote = None
     while j < n:
@@ -277,16 +355,9 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
         elif depth_quote is not None and t.text == depth_quote:
             depth_quote = None
         elif depth_quote is None and j > k:
-            m = lx.verbs.match_at(view.toks, j) if j in verb_at else None
-            if m is not None and (view.toks[j - 1].text in ("،", ",") or view.toks[j].folded.startswith("و")
-                                  or view.toks[j].folded.startswith(("م",))):
-                k2 = j - 1 if view.toks[j - 1].text in ("،", ",") else j
-                return k2
-            if m is not None and j >= 2 and view.toks[j - 2].text in ("،", ",") and \
-                    view.toks[j - 1].folded in ("اذ", "حيث", "بينما", "فيما", "كما", "ثم"):
-                return j - 2  # "...، إذ قالت المتحدثة ...": a new statement starts
-            if t.text in ("،", ",") and j + 1 < n and view.toks[j + 1].folded in ("لكن", "لكنه", "لكنها", "بينما", "فيما"):
-                return j
+            stop = _stop_at(view, j, verb_at, n)
+            if stop >= 0:
+                return stop
         j += 1
     while j > k and view.toks[j - 1].is_punct:
         j -= 1
@@ -751,6 +822,8 @@ def _clause_lo(view: SentenceView, i: int) -> int:
 
 def _np_end(view: SentenceView, a: int, b: int) -> int:
     """End of the subject noun phrase starting at a (an actor or person mention, or a role phrase)."""
+    if a >= len(view.toks):
+        return a  # the verb ends the sentence ("... وأكد"): no subject follows
     for x in view.actors:
         if x.start == a:
             end = x.end
