@@ -15,15 +15,20 @@ from extractors.facts.context import BOUNDARY_WORDS, SentenceView
 from extractors.mentions.dates import DateMention
 from extractors.schemas import EventRow, row_id
 from extractors.text.lexicon import load_csv
-from extractors.text.matcher import PhraseMatcher
-from extractors.text.textnorm import fold_token
+from extractors.text.matcher import PhraseMatcher, phrase_key
+from extractors.text.textnorm import fold_token, tokenize
+from extractors.text.tokens import Token
 from extractors.values import Value
 
 _LOCATION_PREPS = ("في", "داخل", "الي", "قرب", "بالقرب", "عند")
 _NEED_DATE = frozenset({"invasion"})
 # before any trigger: negation, continuation of a state, capability, or "تأتي العقوبات ..." (refers back)
 _HARD_BLOCKERS = frozenset({"لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها",
-                            "تاتي", "ياتي", "جاءت", "جاء"})
+                            "تاتي", "ياتي", "جاءت", "جاء",
+                            # purpose and capability: what is meant to happen or could happen
+                            "اجل", "لاجل", "لاجراء", "امكانيه", "بامكان"})
+# on either side of any trigger: a repeated act ("نفت مرارا") is a habit, not one happening
+_REPEATED = frozenset({"مرارا", "تكرارا"})
 
 
 class EventCandidate(Value):
@@ -37,16 +42,55 @@ class EventCandidate(Value):
         self.strong = strong
         self.date = date
         self.requires = requires
+        self.refers_back = False  # the sentence names this type with a definite noun ("الهجوم"، "الاعتراض")
 
     def _fields(self) -> tuple:
-        return (self.start, self.end, self.event_type, self.strong, self.date, self.requires)
+        return (self.start, self.end, self.event_type, self.strong, self.date, self.requires, self.refers_back)
+
+
+# object/possessive pronoun endings: "زيارته"، "لقائهما"، "استهدفها"
+_ENCLITICS = ("ه", "ها", "هم", "هما")
+
+
+def trigger_forms(raw: str) -> list[str]:
+    """Inflected forms of a one-word trigger that the lexicon need not list (folded): the ending ا (a verb's
+    dual "اتفقا"، a noun's indefinite accusative "اعتراضا") and the pronoun endings. A noun in ة takes them
+    on ت ("زيارة" -> "زيارته"); a final hamza is written on a seat before an ending ("لقاء" -> "لقائه").
+    Words with the article, with a pronoun already, or of three letters (زار+ه would be "وزارة" after و) get
+    no pronoun ending."""
+    word = fold_token(raw)
+    if len(word) < 3 or word.endswith("ا") or word.startswith("ال"):
+        return []
+    if raw.endswith("ة"):
+        base = word[:-1] + "ت"
+        return [base + e for e in _ENCLITICS]
+    if word.endswith(("ه", "هم", "ها", "هما")):
+        return []
+    out = [word + "ا"] if not word.endswith(("ي", "و", "ات")) else []
+    if len(word) >= 4:
+        bases = [word, word[:-1] + "ي"] if word.endswith("اء") else [word]  # لقاء -> لقائه (folded ئ -> ي)
+        out += [b + e for b in bases for e in _ENCLITICS]
+    return out
 
 
 @lru_cache(maxsize=1)
 def _triggers() -> PhraseMatcher:
-    return PhraseMatcher([(r["phrase"], (r["event_type"], r["strength"] == "strong",
-                                         frozenset(fold_token(w) for w in (r.get("requires") or "").split())))
-                          for r in load_csv("event_triggers.csv")])
+    entries: list[tuple[str, tuple[str, bool, frozenset[str]]]] = []
+    for r in load_csv("event_triggers.csv"):
+        entries.append((r["phrase"], (r["event_type"], r["strength"] == "strong",
+                                      frozenset(fold_token(w) if not w.startswith("@") else w
+                                                for w in (r.get("requires") or "").split()))))
+    listed = {phrase_key(p) for p, _ in entries}
+    generated = []
+    for phrase, value in entries:
+        words = tokenize(phrase)
+        if len(words) != 1:
+            continue
+        for form in trigger_forms(words[0]):
+            if (form,) not in listed:
+                listed.add((form,))
+                generated.append((form, value))
+    return PhraseMatcher(entries + generated)  # listed entries first: a listed form keeps its own row
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +102,7 @@ def _blocked(view: SentenceView, c: EventCandidate) -> bool:
     lo, hi = max(0, c.start - 2), min(len(view.toks), c.end + 3)
     for m in _blockers().find(view.toks, lo, hi):
         stems = {st for st, _ in view.toks[m.start].variants}
-        if stems & _HARD_BLOCKERS and m.start < c.start:
+        if stems & _HARD_BLOCKERS and m.start < c.start or stems & _REPEATED:
             return True
         if not c.strong:
             return True
@@ -115,6 +159,56 @@ def _separated(view: SentenceView, a: int, b: int) -> bool:
     return any(view.toks[k].folded in BOUNDARY_WORDS or view.toks[k].text == ":" for k in range(lo + 1, hi))
 
 
+# a preposition that dates something by a happening ("عقب لقاء"، "خلال زيارته"، "بعد محادثات") names one
+# specific occasion; so does an occasion noun with its other party ("لقاء مع"، "محادثات بين")
+_ANCHORS = frozenset({"عقب", "بعد", "اثر", "خلال", "اثناء", "قبيل", "اعقاب", "ختام", "اختتام", "هامش"})
+_PARTY_PREPS = frozenset({"مع", "بين", "الي", "لدي"})
+_SIGN_VERBS = frozenset({"وقع", "وقعت", "وقعوا", "وقعتا", "وافق", "وافقت", "وافقوا"})
+_DEALS = frozenset({"اتفاق", "اتفاقا", "اتفاقيه", "اتفاقيات", "عقد", "عقدا", "عقدين", "عقود", "صفقه", "صفقات",
+                    "مذكره", "معاهده", "بيع"})
+_OCCASIONS = frozenset({"meeting", "visit", "phone_call"})
+# arrival of anything (cargo too) and a verb of discussing are not occasion nouns
+_NOT_OCCASION_NOUNS = frozenset({"وصل", "وصلت", "وصلا", "بحث", "بحثا"})
+# types whose verbal noun after ل ("لتدريب"، "لاعتراض"، "للاجتماع") is a purpose; an attack or a ceasefire
+# after ل is the object of another word ("تعرضت لهجوم"، "اتفاق لوقف إطلاق النار")
+_PURPOSE_TYPES = frozenset({"training", "interception", "meeting", "visit", "production", "agreement", "publication"})
+_TRAINEES = frozenset({"الطيارين", "القوات", "الجنود", "العسكريين", "الجيش", "الطواقم", "الضباط", "المقاتلين",
+                       "الكوادر", "الفنيين", "عناصر", "جنود", "قوات", "طيارين", "ضباط", "مقاتلين", "عسكريين"})
+
+
+def _has_required(view: SentenceView, start: int, end: int, requires: frozenset[str]) -> bool:
+    """One of the words a trigger needs follows within 10 tokens or precedes within 3 ("رسالة نشرتها");
+    "@item" is met by materiel named after the trigger."""
+    toks = view.toks
+    for t in toks[max(0, start - 3):start] + toks[end:end + 10]:
+        if t.folded in requires or any(s in requires for s, _ in t.variants):
+            return True
+    return "@item" in requires and view.items_cheap and any(end <= it.start < end + 10 for it in view.items)
+
+
+def _specific(view: SentenceView, start: int, end: int, etype: str, key: tuple[str, ...]) -> bool:
+    """A weak (noun) trigger that names one particular happening rather than a kind of activity."""
+    toks = view.toks
+    if etype in _OCCASIONS and key[0] not in _NOT_OCCASION_NOUNS:
+        prev = toks[start - 1].variants if start > 0 else ()
+        if etype != "visit" and any(st in _ANCHORS for st, _ in prev):
+            return True  # "عقب لقاء"، "بعد محادثات" (a visit used as a time frame, "خلال زيارة", is not dated news)
+        if etype == "visit" and start > 0 and toks[start - 1].folded == "في":
+            return True  # "في زيارة رسمية"
+        party_at = {a.start for a in view.actors}
+        for k in range(end, min(len(toks), end + 3)):
+            t = toks[k]
+            if (t.folded in _PARTY_PREPS or t.folded.startswith("بين")) and (
+                    party_at & {k, k + 1, k + 2} or any(w.folded.startswith("نظير") for w in toks[k + 1:k + 3])):
+                return True  # "لقاء مع الرئيس الكوري"، "زيارته إلى الإمارات"
+    if etype == "agreement" and any(st in _SIGN_VERBS for st, _ in toks[start].variants):
+        # "وقّع ... اتفاقاً"، "وافقت على صفقة": a signing or approval with its instrument named
+        return any(st in _DEALS for t in toks[end:end + 15] for st, _ in t.variants)
+    if etype == "training":  # "تدريب الطيارين": training of a named group of people
+        return end < len(toks) and any(st in _TRAINEES for st, _ in toks[end].variants)
+    return False
+
+
 def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
     cands = []
     matches = _triggers().find(view.toks)
@@ -125,12 +219,19 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
             continue  # "طائرات تدريب": part of an item's name, not a training event
         if etype == "visit" and any(it.start in range(m.end, m.end + 3) for it in view.items):
             continue  # "وصلت أربع طائرات": materiel arriving is not a visit
-        if requires and not any(t.folded in requires or any(s in requires for s, _ in t.variants)
-                                for t in view.toks[m.end:m.end + 10]):
+        if requires and not _has_required(view, m.start, m.end, requires):
             continue
+        if etype in _PURPOSE_TYPES and "ل" in m.prefix:
+            continue  # "لتدريب الجيش"، "مصمم لاعتراض": ل before a verbal noun states a purpose, not a happening
+        if etype == "visit" and any(st.startswith("جول") for st, _ in view.toks[m.start].variants) and any(
+                t.folded == "من" for t in view.toks[m.end:m.end + 2]):
+            continue  # "جولة جديدة من العقوبات": a round of something else, not a tour
         c = EventCandidate(m.start, m.end, etype, strong, requires=requires)
-        if not _blocked(view, c):
-            cands.append(c)
+        if _blocked(view, c):
+            continue
+        if not strong and _specific(view, m.start, m.end, etype, m.key):
+            c.strong = True
+        cands.append(c)
     anniv_day: DateMention | None = None
     for c, d in anniversaries(view):
         if c.start < 0:
@@ -144,6 +245,7 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
             if c.date is None and c.event_type != "invasion":
                 c.date = anniv_day
     # each date belongs to the nearest trigger in its own clause
+    reporting_day: tuple[int, DateMention] | None = None
     for d in view.dates:
         if d.lead and fold_token(d.lead) == "منذ":
             continue  # "منذ عام 2014": the start of a period, not the date of a happening
@@ -151,6 +253,8 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         dj = view.token_at_char(max(d.start, d.end - 1))
         near = [c for c in cands if not _separated(view, di, c.start)]
         if not near:
+            if d.kind != "vague" and d.granularity == "day":
+                reporting_day = reporting_day or (di, d)
             continue
         def distance(c: EventCandidate, di: int = di, dj: int = dj) -> int:
             lead = -2 if c.start <= 1 else 0  # the sentence's own verb ("وصل وفد ...") owns its date
@@ -161,6 +265,13 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
                 (best.date.value is None) == (d.value is None) and distance(best) < _date_distance(view, best)):
             best.date = d
 
+    # "قالت الوزارة، الاثنين، إن شركة حصلت على عقد": a day named only in the reporting clause dates the
+    # reported happening that has no date of its own (news reports what happened that day)
+    if reporting_day is not None:
+        rk, rd = reporting_day
+        for c in cands:
+            if c.date is None and c.strong and c.start > rk:
+                c.date = rd
     # a diplomatic occasion is one date: a visit dated in the sentence dates the meeting held during it
     occasion = {"meeting", "visit", "phone_call", "agreement"}
     occasion_dates = [c.date for c in cands
@@ -169,6 +280,7 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         for c in cands:
             if c.event_type in occasion and c.date is None and c.strong:
                 c.date = occasion_dates[0]
+    definite = {c.event_type for c in cands if not c.strong and _is_definite(view.toks[c.start])}
     out: dict[str, EventCandidate] = {}
     for c in cands:
         dated = c.date is not None and (c.date.kind != "vague" or c.event_type in _NEED_DATE)
@@ -179,7 +291,14 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         prev = out.get(c.event_type)
         if prev is None or (prev.date is None and c.date is not None):
             out[c.event_type] = c
+    for c in out.values():
+        c.refers_back = c.event_type in definite
     return sorted(out.values(), key=lambda c: c.start)
+
+
+def _is_definite(tok: Token) -> bool:
+    """A noun with the article ("الهجوم"، "والاعتراض") refers to a happening the reader already knows."""
+    return tok.variants[0][0].startswith("ال") or any(p.endswith("ال") for _, p in tok.variants[1:2])
 
 
 def _location(view: SentenceView, c: EventCandidate) -> str | None:
@@ -213,9 +332,25 @@ def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
             event_date=value, date_granularity=d.granularity if value is not None and d is not None else None,
             segment=view.sentence.segment, sentence_index=view.sentence.index, evidence_text=view.text,
             confidence=(0.8 if c.strong else 0.6) + (0.1 if value is not None else 0.0),
-            rule=f"event.{'strong' if c.strong else 'weak'}:{view.span(c.start, c.end)}",
+            rule=f"event.{'strong' if c.strong else 'weak'}:{view.span(c.start, c.end)}"
+                 + (REFERS_BACK if c.refers_back else ""),
         ))
     return rows
+
+
+REFERS_BACK = " (refers back)"  # rule suffix: the sentence names the happening with a definite noun
+
+
+def _second_mention(f: EventRow, r: EventRow) -> bool:
+    """Same-type rows of one article that report one happening: a definite noun referring back ("الاعتراض تم
+    في ...") to an earlier mention, or an undated mention of a diplomatic occasion among the parties of a
+    recorded one ("بعد أن التقى الرئيس" beside the dated meeting)."""
+    if f.sentence_index < r.sentence_index and r.rule.endswith(REFERS_BACK) and r.event_date is None:
+        return True
+    if r.event_type in _OCCASIONS and r.actor_ids and f.actor_ids:
+        undated, other = (r, f) if r.event_date is None else (f, r)
+        return undated.event_date is None and set(undated.actor_ids) <= set(other.actor_ids)
+    return False
 
 
 def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> list[EventRow]:
@@ -235,7 +370,8 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
             headline_pair = f.sentence_index in headline_sentences or r.sentence_index in headline_sentences
             same_date = f.event_date is not None and f.event_date == r.event_date and set(f.actor_ids) == set(r.actor_ids)
             if (headline_pair and set(f.actor_ids) & set(r.actor_ids)
-                    and (f.event_date is None or r.event_date is None or f.event_date == r.event_date)) or same_date:
+                    and (f.event_date is None or r.event_date is None or f.event_date == r.event_date)) or same_date \
+                    or _second_mention(f, r):
                 twin = f
                 break
         if twin is None:
