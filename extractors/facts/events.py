@@ -16,7 +16,7 @@ from extractors.mentions.dates import DateMention
 from extractors.schemas import EventRow, row_id
 from extractors.text.lexicon import load_csv
 from extractors.text.matcher import PhraseMatcher, phrase_key
-from extractors.text.textnorm import fold_token, tokenize
+from extractors.text.textnorm import fold, fold_token, tokenize
 from extractors.text.tokens import Token
 from extractors.values import Value
 
@@ -43,6 +43,7 @@ class EventCandidate(Value):
         self.date = date
         self.requires = requires
         self.refers_back = False  # the sentence names this type with a definite noun ("الهجوم"، "الاعتراض")
+        self.definite = False  # this trigger is such a noun
 
     def _fields(self) -> tuple:
         return (self.start, self.end, self.event_type, self.strong, self.date, self.requires, self.refers_back)
@@ -198,8 +199,9 @@ def _specific(view: SentenceView, start: int, end: int, etype: str, key: tuple[s
         party_at = {a.start for a in view.actors}
         for k in range(end, min(len(toks), end + 3)):
             t = toks[k]
-            if (t.folded in _PARTY_PREPS or t.folded.startswith("بين")) and (
-                    party_at & {k, k + 1, k + 2} or any(w.folded.startswith("نظير") for w in toks[k + 1:k + 3])):
+            if t.folded in ("بينهما", "بينهم", "معه", "معها", "معهم", "معهما") or (
+                    (t.folded in _PARTY_PREPS or t.folded.startswith("بين")) and (
+                    party_at & {k, k + 1, k + 2} or any(w.folded.startswith("نظير") for w in toks[k + 1:k + 3]))):
                 return True  # "لقاء مع الرئيس الكوري"، "زيارته إلى الإمارات"
     if etype == "agreement" and any(st in _SIGN_VERBS for st, _ in toks[start].variants):
         # "وقّع ... اتفاقاً"، "وافقت على صفقة": a signing or approval with its instrument named
@@ -227,6 +229,7 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
                 t.folded == "من" for t in view.toks[m.end:m.end + 2]):
             continue  # "جولة جديدة من العقوبات": a round of something else, not a tour
         c = EventCandidate(m.start, m.end, etype, strong, requires=requires)
+        c.definite = _is_definite(view.toks[m.start], m.key[0])
         if _blocked(view, c):
             continue
         if not strong and _specific(view, m.start, m.end, etype, m.key):
@@ -280,7 +283,7 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         for c in cands:
             if c.event_type in occasion and c.date is None and c.strong:
                 c.date = occasion_dates[0]
-    definite = {c.event_type for c in cands if not c.strong and _is_definite(view.toks[c.start])}
+    definite = {c.event_type for c in cands if c.definite}
     out: dict[str, EventCandidate] = {}
     for c in cands:
         dated = c.date is not None and (c.date.kind != "vague" or c.event_type in _NEED_DATE)
@@ -296,9 +299,12 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
     return sorted(out.values(), key=lambda c: c.start)
 
 
-def _is_definite(tok: Token) -> bool:
-    """A noun with the article ("الهجوم"، "والاعتراض") refers to a happening the reader already knows."""
-    return tok.variants[0][0].startswith("ال") or any(p.endswith("ال") for _, p in tok.variants[1:2])
+def _is_definite(tok: Token, listed: str) -> bool:
+    """A noun with the article ("الهجوم"، "والاعتراض") refers to a happening the reader already knows. A
+    listed word in الت- written as in the text is a verb of form VIII ("التقى"), not a noun with the article."""
+    if listed.startswith("الت") and any(st == listed for st, _ in tok.variants):
+        return False
+    return any(st.startswith("ال") or p.endswith("ال") for st, p in tok.variants[:2])
 
 
 def _location(view: SentenceView, c: EventCandidate) -> str | None:
@@ -338,6 +344,7 @@ def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
     return rows
 
 
+_ALSO = frozenset({"ايضا", "كذلك"})
 REFERS_BACK = " (refers back)"  # rule suffix: the sentence names the happening with a definite noun
 
 
@@ -349,7 +356,9 @@ def _second_mention(f: EventRow, r: EventRow) -> bool:
         return True
     if r.event_type in _OCCASIONS and r.actor_ids and f.actor_ids:
         undated, other = (r, f) if r.event_date is None else (f, r)
-        return undated.event_date is None and set(undated.actor_ids) <= set(other.actor_ids)
+        if undated.event_date is not None or _ALSO & set(fold(undated.evidence_text).split()):
+            return False  # "وزار أيضاً ...": another occasion of the same kind
+        return set(undated.actor_ids) <= set(other.actor_ids)
     return False
 
 
@@ -357,9 +366,9 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
     """One row per happening. A title/caption event restating another mention of the same type and actors is
     dropped (the mention with most date/actors/place is kept, body before headline); repeated body mentions
     with the same type, date and actors are one row."""
-    def info(r: EventRow) -> tuple[int, int, int]:
-        score = len(r.actor_ids) + (r.location_text is not None)
-        return int(r.event_date is not None), int(r.sentence_index not in headline_sentences), score
+    def info(r: EventRow) -> tuple[int, int, int, int]:
+        return (int(r.event_date is not None), int(r.sentence_index not in headline_sentences),
+                int(r.location_text is not None), len(r.actor_ids))
 
     out: list[EventRow] = []
     for r in rows:
@@ -368,7 +377,9 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
             if f.event_type != r.event_type or f.segment != r.segment:
                 continue
             headline_pair = f.sentence_index in headline_sentences or r.sentence_index in headline_sentences
-            same_date = f.event_date is not None and f.event_date == r.event_date and set(f.actor_ids) == set(r.actor_ids)
+            # same type on the same day among the same parties (one list holding the other): one happening
+            same_date = f.event_date is not None and f.event_date == r.event_date and f.date_granularity == "day" \
+                and (set(f.actor_ids) <= set(r.actor_ids) or set(r.actor_ids) <= set(f.actor_ids))
             if (headline_pair and set(f.actor_ids) & set(r.actor_ids)
                     and (f.event_date is None or r.event_date is None or f.event_date == r.event_date)) or same_date \
                     or _second_mention(f, r):
