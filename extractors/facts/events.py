@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from extractors.facts.context import BOUNDARY_WORDS, SentenceView
+from extractors.facts.context import BOUNDARY_WORDS, QUOTE_CHARS, SentenceView
 from extractors.mentions.dates import DateMention
 from extractors.schemas import EventRow, row_id
 from extractors.text.lexicon import load_csv
@@ -26,7 +26,8 @@ _NEED_DATE = frozenset({"invasion"})
 _HARD_BLOCKERS = frozenset({"لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها",
                             "تاتي", "ياتي", "جاءت", "جاء",
                             # purpose and capability: what is meant to happen or could happen
-                            "اجل", "لاجل", "لاجراء", "امكانيه", "بامكان"})
+                            "اجل", "لاجل", "لاجراء", "امكانيه", "بامكان",
+                            "تسعي", "يسعي", "تعتزم", "يعتزم", "تخطط", "يخطط", "تهدف", "يهدف", "ترغب", "يرغب"})
 # on either side of any trigger: a repeated act ("نفت مرارا") is a habit, not one happening
 _REPEATED = frozenset({"مرارا", "تكرارا"})
 
@@ -321,13 +322,64 @@ def _location(view: SentenceView, c: EventCandidate) -> str | None:
     return None
 
 
+# words that open another clause: what follows is not the event's party ("فيما"، "بينما"), or the topic of a
+# meeting or call rather than its participants ("لبحث"، "ناقشا"، "حول"، "بشأن")
+_CLAUSE_OPENERS = frozenset({"فيما", "بينما", "حيث", "حين", "وسط", "بسبب", "ردا"})
+_SAYING = frozenset({"denial", "publication"})
+_CONTENT_WORDS = frozenset({"صحه", "عن", "تقرير", "تقريرا", "تقارير", "اتهامات", "انباء", "وجود", "صور", "صورا",
+                            "مقطعا", "مقطع", "بيانا"})
+_TOPIC_MARKERS = frozenset({"لبحث", "بحث", "بحثا", "بحثت", "ناقش", "ناقشا", "ناقشت", "لمناقشه", "حول", "بشان",
+                            "بخصوص", "تناول", "تناولا", "تناولت", "تناولها", "خلاله", "خلالها", "استعرض", "استعرضا"})
+
+
+def event_clause(view: SentenceView, c: EventCandidate, starts: frozenset[int] = frozenset()) -> tuple[int, int]:
+    """Token span [lo, hi) of the clause holding a trigger: back to the last clause marker (إن/أن, a quotation
+    mark, a colon, فيما ..., a comma before another event's trigger in ``starts``) and on to the next one or to
+    the topic of a meeting or call (بحثا خلاله ...)."""
+    toks = view.toks
+    lo = c.start
+    while lo > 0 and not _opens_clause(view, lo - 1) and not (toks[lo - 1].text in ("،", ",") and lo in starts):
+        lo -= 1
+    hi = c.end
+    # a denial or a publication names its author right after the verb; then comes what is denied or told
+    stop = c.end + 10 if c.event_type in _SAYING else len(toks)
+    while hi < min(stop, len(toks)) and not _opens_clause(view, hi) and not (
+            toks[hi].text in ("،", ",") and hi + 1 in starts) and not (
+            c.event_type in _OCCASIONS and any(st in _TOPIC_MARKERS for st, _ in toks[hi].variants[:2])) and not (
+            c.event_type in _SAYING and any(st in _CONTENT_WORDS for st, _ in toks[hi].variants[:2])):
+        hi += 1
+    return lo, hi
+
+
+def _participant(view: SentenceView, c: EventCandidate, k: int) -> bool:
+    """After a meeting, call or visit trigger, a party named after "في" is where it happened or what was
+    discussed ("اجتماعا في بروكسل"، "الأوضاع في السودان"), not a participant."""
+    return k == 0 or view.toks[k - 1].folded != "في"
+
+
+def _opens_clause(view: SentenceView, k: int) -> bool:
+    tok = view.toks[k]
+    if tok.text in QUOTE_CHARS:  # quotation marks around a short name ("إف-35") do not open a clause
+        near = view.toks[max(0, k - 6):k] + view.toks[k + 1:k + 7]
+        return not any(t.text in QUOTE_CHARS for t in near)
+    return view.is_boundary(k) or tok.text in (";", "؛") or any(st in _CLAUSE_OPENERS for st, _ in tok.variants[:2])
+
+
 def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
     rows = []
-    for c in find_event_candidates(view):
+    cands = find_event_candidates(view)
+    starts = frozenset(c.start for c in cands)
+    for c in cands:
+        lo, hi = event_clause(view, c, starts)
         actors: list[str] = []
         for a in view.actors:
-            if a.actor_id not in actors and (a in view.party_actors or a.kind == "person"):
+            if a.actor_id not in actors and lo <= a.start < hi and (a in view.party_actors or a.kind == "person") \
+                    and (c.event_type not in _OCCASIONS or a.start < c.end or _participant(view, c, a.start)):
                 actors.append(a.actor_id)
+        if not actors:  # "أعلن الكرملين أن الرئيسين تحادثا": the party is the one reporting before the clause
+            for a in view.actors:
+                if a.actor_id not in actors and a.start < lo and (a in view.party_actors or a.kind == "person"):
+                    actors.append(a.actor_id)
         d = c.date
         value = d.value if d is not None and view.pub is not None or (d is not None and d.kind == "absolute") else None
         rows.append(EventRow(
