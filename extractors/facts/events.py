@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from extractors.facts.context import BOUNDARY_WORDS, QUOTE_CHARS, SentenceView
+from extractors.mentions.actors import actor_type
 from extractors.mentions.dates import DateMention
 from extractors.schemas import EventRow, row_id
 from extractors.text.lexicon import load_csv
@@ -325,6 +326,7 @@ def _location(view: SentenceView, c: EventCandidate) -> str | None:
 # words that open another clause: what follows is not the event's party ("فيما"، "بينما"), or the topic of a
 # meeting or call rather than its participants ("لبحث"، "ناقشا"، "حول"، "بشأن")
 _CLAUSE_OPENERS = frozenset({"فيما", "بينما", "حيث", "حين", "وسط", "بسبب", "ردا"})
+_PRONOUN_THAT = frozenset({"انه", "انها", "بانه", "بانها", "انهم", "بانهم"})
 _SAYING = frozenset({"denial", "publication"})
 _CONTENT_WORDS = frozenset({"صحه", "عن", "تقرير", "تقريرا", "تقارير", "اتهامات", "انباء", "وجود", "صور", "صورا",
                             "مقطعا", "مقطع", "بيانا"})
@@ -352,9 +354,9 @@ def event_clause(view: SentenceView, c: EventCandidate, starts: frozenset[int] =
 
 
 def _participant(view: SentenceView, c: EventCandidate, k: int) -> bool:
-    """After a meeting, call or visit trigger, a party named after "في" is where it happened or what was
-    discussed ("اجتماعا في بروكسل"، "الأوضاع في السودان"), not a participant."""
-    return k == 0 or view.toks[k - 1].folded != "في"
+    """After a meeting or call trigger, a party named after "في" is where it happened or what was discussed
+    ("اجتماعا في بروكسل"، "الأوضاع في السودان"), not a participant; a visit's place is the host."""
+    return c.event_type == "visit" or k == 0 or view.toks[k - 1].folded != "في"
 
 
 def _opens_clause(view: SentenceView, k: int) -> bool:
@@ -371,14 +373,18 @@ def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
     starts = frozenset(c.start for c in cands)
     for c in cands:
         lo, hi = event_clause(view, c, starts)
+        parties = [a for a in view.actors if a in view.party_actors or a.kind == "person"
+                   or (c.event_type == "publication" and actor_type(a.actor_id) == "media")]
         actors: list[str] = []
-        for a in view.actors:
-            if a.actor_id not in actors and lo <= a.start < hi and (a in view.party_actors or a.kind == "person") \
+        for a in parties:
+            if a.actor_id not in actors and lo <= a.start < hi \
                     and (c.event_type not in _OCCASIONS or a.start < c.end or _participant(view, c, a.start)):
                 actors.append(a.actor_id)
-        if not actors:  # "أعلن الكرملين أن الرئيسين تحادثا": the party is the one reporting before the clause
-            for a in view.actors:
-                if a.actor_id not in actors and a.start < lo and (a in view.party_actors or a.kind == "person"):
+        if lo > 0 and (not actors or view.toks[lo - 1].folded in _PRONOUN_THAT):
+            # the clause names no party ("أعلن الكرملين أن الرئيسين تحادثا") or its subject is a pronoun for the
+            # one reporting it ("قالت القيادة الأمريكية إنها دعمت اعتراضاً"): that party is the subject
+            for a in parties:
+                if a.actor_id not in actors and a.start < lo:
                     actors.append(a.actor_id)
         d = c.date
         value = d.value if d is not None and view.pub is not None or (d is not None and d.kind == "absolute") else None
