@@ -199,7 +199,7 @@ def _specific(view: SentenceView, start: int, end: int, etype: str, key: tuple[s
         if etype == "visit" and start > 0 and toks[start - 1].folded == "في":
             return True  # "في زيارة رسمية"
         party_at = {a.start for a in view.actors}
-        for k in range(end, min(len(toks), end + 3)):
+        for k in range(end, min(len(toks), end + 4)):
             t = toks[k]
             if t.folded in ("بينهما", "بينهم", "معه", "معها", "معهم", "معهما") or (
                     (t.folded in _PARTY_PREPS or t.folded.startswith("بين")) and (
@@ -207,7 +207,7 @@ def _specific(view: SentenceView, start: int, end: int, etype: str, key: tuple[s
                 return True  # "لقاء مع الرئيس الكوري"، "زيارته إلى الإمارات"
     if etype == "agreement" and any(st in _SIGN_VERBS for st, _ in toks[start].variants):
         # "وقّع ... اتفاقاً"، "وافقت على صفقة": a signing or approval with its instrument named
-        return any(st in _DEALS for t in toks[end:end + 15] for st, _ in t.variants)
+        return any(st in _DEALS for t in toks[end:end + 20] for st, _ in t.variants)
     if etype == "training":  # "تدريب الطيارين": training of a named group of people
         return end < len(toks) and any(st in _TRAINEES for st, _ in toks[end].variants)
     return False
@@ -285,7 +285,14 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         for c in cands:
             if c.event_type in occasion and c.date is None and c.strong:
                 c.date = occasion_dates[0]
-    definite = {c.event_type for c in cands if c.definite}
+    # "اتفاق لوقف إطلاق النار"، "اتفاق الهدنة": the agreement is the ceasefire itself (one row, its date)
+    for c in [c for c in cands if c.event_type == "agreement" and not c.strong]:
+        truce = next((x for x in cands if x.event_type == "ceasefire" and c.end <= x.start <= c.end + 2), None)
+        if truce is not None:
+            truce.strong = True
+            truce.date = truce.date or c.date
+            cands.remove(c)
+    definite = [c for c in cands if c.definite]
     out: dict[str, EventCandidate] = {}
     for c in cands:
         dated = c.date is not None and (c.date.kind != "vague" or c.event_type in _NEED_DATE)
@@ -296,8 +303,9 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
         prev = out.get(c.event_type)
         if prev is None or (prev.date is None and c.date is not None):
             out[c.event_type] = c
-    for c in out.values():
-        c.refers_back = c.event_type in definite
+    for c in out.values():  # named in its own clause by a definite noun ("الهجوم الجوي استهدف"): a known happening
+        c.refers_back = any(d.event_type == c.event_type and not any(
+            _opens_clause(view, k) for k in range(min(d.start, c.start), max(d.end, c.end))) for d in definite)
     return sorted(out.values(), key=lambda c: c.start)
 
 
