@@ -322,8 +322,8 @@ def _location(view: SentenceView, c: EventCandidate) -> str | None:
         if m.label == "LOC" and m.start > c.start:
             return view.span(m.start, m.end)
     for a in view.party_actors:
-        if a.start <= c.start:
-            continue
+        if a.start <= c.start or actor_type(a.actor_id) != "state":
+            continue  # a place is a state's land, its capital or a city; "إلى حزب الله" names a party
         k = a.start - 1
         if k >= 0 and (view.toks[k].folded in _LOCATION_PREPS or a.prefix.endswith("ب") is False and
                        view.toks[a.start].folded.startswith(("في", "داخل"))):
@@ -333,7 +333,7 @@ def _location(view: SentenceView, c: EventCandidate) -> str | None:
 
 # words that open another clause: what follows is not the event's party ("فيما"، "بينما"), or the topic of a
 # meeting or call rather than its participants ("لبحث"، "ناقشا"، "حول"، "بشأن")
-_CLAUSE_OPENERS = frozenset({"فيما", "بينما", "حيث", "حين", "وسط", "بسبب", "ردا"})
+_CLAUSE_OPENERS = frozenset({"فيما", "بينما", "حيث", "حين", "بسبب", "ردا"})
 _PRONOUN_THAT = frozenset({"انه", "انها", "بانه", "بانها", "انهم", "بانهم"})
 _SAYING = frozenset({"denial", "publication"})
 _CONTENT_WORDS = frozenset({"صحه", "عن", "تقرير", "تقريرا", "تقارير", "اتهامات", "انباء", "وجود", "صور", "صورا",
@@ -432,9 +432,9 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
     """One row per happening. A title/caption event restating another mention of the same type and actors is
     dropped (the mention with most date/actors/place is kept, body before headline); repeated body mentions
     with the same type, date and actors are one row."""
-    def info(r: EventRow) -> tuple[int, int, int, int]:
+    def info(r: EventRow) -> tuple[int, int, int]:
         return (int(r.event_date is not None), int(r.sentence_index not in headline_sentences),
-                int(r.location_text is not None), len(r.actor_ids))
+                int(r.location_text is not None))  # then the first mention (the lead tells it most fully)
 
     out: list[EventRow] = []
     for r in rows:
@@ -444,8 +444,9 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
                 continue
             headline_pair = f.sentence_index in headline_sentences or r.sentence_index in headline_sentences
             # same type on the same day among the same parties (one list holding the other): one happening
+            small, big = sorted((set(f.actor_ids), set(r.actor_ids)), key=len)
             same_date = f.event_date is not None and f.event_date == r.event_date and f.date_granularity == "day" \
-                and (set(f.actor_ids) <= set(r.actor_ids) or set(r.actor_ids) <= set(f.actor_ids))
+                and small <= big and (len(small) >= 2 or small == big)
             if (headline_pair and set(f.actor_ids) & set(r.actor_ids)
                     and (f.event_date is None or r.event_date is None or f.event_date == r.event_date)) or same_date \
                     or _second_mention(f, r):

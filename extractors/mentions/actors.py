@@ -53,11 +53,16 @@ class ActorMention(Value):
 def _matcher() -> PhraseMatcher:
     entries: list[tuple[str, tuple[str, str, str | None] | None]] = []
     ambiguous = ambiguous_aliases()
+    accusatives = []
     for alias in load_aliases():
         kind = alias.kind
         if ambiguous.get(alias.folded) == "common_word":
             kind = "weak_" + kind  # also an everyday word (مالي، سيول، غربية): only trusted as an item's owner
         entries.append((alias.alias, (alias.actor_id, kind, None)))
+        if alias.kind == "demonym_m" and " " not in alias.alias:
+            # the indefinite accusative "عدواناً إسرائيلياً": the adjective takes ا (listed forms come first)
+            accusatives.append((alias.alias + "ا", (alias.actor_id, kind, None)))
+    entries += accusatives
     for person in load_persons():
         entries.append((person.name_ar, (person.actor_id, "person", person.name_ar)))
     for phrase in blocking_phrases():
