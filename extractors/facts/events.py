@@ -27,8 +27,10 @@ _NEED_DATE = frozenset({"invasion"})
 _HARD_BLOCKERS = frozenset({"لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها",
                             "تاتي", "ياتي", "جاءت", "جاء",
                             # purpose and capability: what is meant to happen or could happen
-                            "اجل", "لاجل", "لاجراء", "امكانيه", "بامكان",
+                            "اجل", "لاجل", "لاجراء", "امكانيه", "بامكان", "بهدف",
                             "تسعي", "يسعي", "تعتزم", "يعتزم", "تخطط", "يخطط", "تهدف", "يهدف", "ترغب", "يرغب"})
+# a topic marker cancels a weak trigger after it ("مفاوضات بشأن وقف إطلاق النار"), not one before it
+_TOPIC_BEFORE = frozenset({"بشان", "حول", "بخصوص"})
 # on either side of any trigger: a repeated act ("نفت مرارا") is a habit, not one happening
 _REPEATED = frozenset({"مرارا", "تكرارا"})
 
@@ -107,6 +109,8 @@ def _blocked(view: SentenceView, c: EventCandidate) -> bool:
         stems = {st for st, _ in view.toks[m.start].variants}
         if stems & _HARD_BLOCKERS and m.start < c.start or stems & _REPEATED:
             return True
+        if stems & _TOPIC_BEFORE and m.start >= c.start:
+            continue  # "التفاهم حول ..." names what was agreed; only "بشأن وقف إطلاق النار" makes a topic
         if not c.strong:
             return True
     return False
@@ -171,7 +175,10 @@ _DEALS = frozenset({"اتفاق", "اتفاقا", "اتفاقيه", "اتفاق�
                     "مذكره", "معاهده", "بيع"})
 _OCCASIONS = frozenset({"meeting", "visit", "phone_call"})
 # arrival of anything (cargo too) and a verb of discussing are not occasion nouns
-_NOT_OCCASION_NOUNS = frozenset({"وصل", "وصلت", "وصلا", "بحث", "بحثا"})
+_NOT_OCCASION_NOUNS = frozenset({"وصل", "وصلت", "وصلا"})
+# past verbs of forms V/VI whose verbal noun is the same letters with the article (توصل/التوصل، تعاقد/التعاقد)
+_FORM_V_VI = frozenset({"توصل", "تعاقد"})
+_TALK = frozenset({"بحث", "بحثا", "ناقش", "ناقشا", "تباحث", "تباحثا"})
 # types whose verbal noun after ل ("لتدريب"، "لاعتراض"، "للاجتماع") is a purpose; an attack or a ceasefire
 # after ل is the object of another word ("تعرضت لهجوم"، "اتفاق لوقف إطلاق النار")
 _PURPOSE_TYPES = frozenset({"training", "interception", "meeting", "visit", "production", "agreement", "publication"})
@@ -225,6 +232,8 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
             continue  # "وصلت أربع طائرات": materiel arriving is not a visit
         if requires and not _has_required(view, m.start, m.end, requires):
             continue
+        if m.key[0] in _FORM_V_VI and view.toks[m.start].variants[-1][1].endswith("ال"):
+            continue  # "التوصل إلى اتفاق"، "التعاقد": the verbal noun of these verbs names no happening
         if etype in _PURPOSE_TYPES and "ل" in m.prefix:
             continue  # "لتدريب الجيش"، "مصمم لاعتراض": ل before a verbal noun states a purpose, not a happening
         if etype == "visit" and any(st.startswith("جول") for st, _ in view.toks[m.start].variants) and any(
@@ -292,6 +301,11 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
             truce.strong = True
             truce.date = truce.date or c.date
             cands.remove(c)
+    # "بحث الرئيس هاتفيا مع نظيره": the talk was the call, not a meeting; "بحثا عن" is a search
+    if any(c.event_type == "phone_call" for c in cands):
+        cands = [c for c in cands if not (c.event_type == "meeting" and view.toks[c.start].variants[-1][0] in _TALK)]
+    cands = [c for c in cands if not (c.event_type == "meeting" and view.toks[c.start].variants[-1][0] in _TALK
+                                      and c.end < len(view.toks) and view.toks[c.end].folded == "عن")]
     definite = [c for c in cands if c.definite]
     out: dict[str, EventCandidate] = {}
     for c in cands:
@@ -348,7 +362,8 @@ def event_clause(view: SentenceView, c: EventCandidate, starts: frozenset[int] =
     the topic of a meeting or call (بحثا خلاله ...)."""
     toks = view.toks
     lo = c.start
-    while lo > 0 and not _opens_clause(view, lo - 1) and not (toks[lo - 1].text in ("،", ",") and lo in starts):
+    while lo > 0 and not _opens_clause(view, lo - 1) and not (
+            toks[lo - 1].text in ("،", ",") and lo in starts and any(k < lo - 1 for k in starts)):
         lo -= 1
     hi = c.end
     # a denial or a publication names its author right after the verb; then comes what is denied or told
