@@ -2,9 +2,15 @@
 
 A trigger word gives the event type. Strong triggers (a verb or a fixed phrase such as "مكالمة هاتفية",
 "حزمة مساعدات") make an event by themselves; weak ones (nouns such as "العقوبات", "غزو", "زيارة") only with a
-date of their own in the sentence, since without one they usually name a state of affairs. A negated or
-state-of-affairs context (لم، عدم، المستمر، تخفيف) cancels a trigger. Each date expression belongs to the
-nearest trigger. A title or caption restating a body event is the same happening: one row.
+date of their own in the sentence, since without one they usually name a state of affairs. The lexicon lists
+a word once: its dual/accusative ا and pronoun endings are generated (``trigger_forms``). A weak noun names one
+specific happening, and counts as strong, with its other party ("لقاء مع"، "زيارته إلى الإمارات"), as a time
+anchor ("عقب لقاء"، "بعد محادثات"), or, for a signing verb, with its instrument ("وقّع ... اتفاقاً"). A
+negated, habitual, intended or state-of-affairs context (لم، مراراً، تسعى إلى، من أجل، المستمر) or a purpose
+ل before a verbal noun ("لتدريب") cancels a trigger. Each date expression belongs to the nearest trigger in
+its clause; a day named only in the reporting clause ("قالت الوزارة، الاثنين، إن ...") dates the reported
+happening. An event's actors are the parties of its own clause (``event_clause``): not the topic of a call,
+not a state in another clause. Second mentions of one happening are one row (``deduplicate_events``).
 """
 
 from __future__ import annotations
@@ -86,7 +92,7 @@ def _triggers() -> PhraseMatcher:
                                       frozenset(fold_token(w) if not w.startswith("@") else w
                                                 for w in (r.get("requires") or "").split()))))
     listed = {phrase_key(p) for p, _ in entries}
-    generated = []
+    generated: list[tuple[str, tuple[str, bool, frozenset[str]]]] = []
     for phrase, value in entries:
         words = tokenize(phrase)
         if len(words) != 1:

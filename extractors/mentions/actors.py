@@ -53,7 +53,7 @@ class ActorMention(Value):
 def _matcher() -> PhraseMatcher:
     entries: list[tuple[str, tuple[str, str, str | None] | None]] = []
     ambiguous = ambiguous_aliases()
-    accusatives = []
+    accusatives: list[tuple[str, tuple[str, str, str | None] | None]] = []
     for alias in load_aliases():
         kind = alias.kind
         if ambiguous.get(alias.folded) == "common_word":
