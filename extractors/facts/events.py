@@ -181,6 +181,9 @@ _DEALS = frozenset({"اتفاق", "اتفاقا", "اتفاقيه", "اتفاق�
                     "مذكره", "معاهده", "بيع"})
 _OCCASIONS = frozenset({"meeting", "visit", "phone_call"})
 # arrival of anything (cargo too) and a verb of discussing are not occasion nouns
+# holding or conducting a meeting (root ع-ق-د "to convene", form IV of ج-ر-ي), any tense
+_HOLD_VERBS = frozenset({"عقد", "عقدت", "عقدا", "عقدوا", "يعقد", "تعقد", "سيعقد", "ستعقد", "يعقدان", "اجري", "اجرت",
+                         "اجريا", "اجروا", "يجري", "تجري", "سيجري", "ستجري"})
 _NOT_OCCASION_NOUNS = frozenset({"وصل", "وصلت", "وصلا"})
 # past verbs of forms V/VI whose verbal noun is the same letters with the article (توصل/التوصل، تعاقد/التعاقد)
 _FORM_V_VI = frozenset({"توصل", "تعاقد"})
@@ -211,6 +214,8 @@ def _specific(view: SentenceView, start: int, end: int, etype: str, key: tuple[s
             return True  # "عقب لقاء"، "بعد محادثات" (a visit used as a time frame, "خلال زيارة", is not dated news)
         if etype == "visit" and start > 0 and toks[start - 1].folded == "في":
             return True  # "في زيارة رسمية"
+        if etype == "meeting" and any(st in _HOLD_VERBS for t in toks[max(0, start - 7):start] for st, _ in t.variants):
+            return True  # "عقد الرئيسان اجتماعات"، "أجرى الوزير لقاء"، "من المقرر أن تعقد القمة"
         party_at = {a.start for a in view.actors}
         for k in range(end, min(len(toks), end + 4)):
             t = toks[k]
