@@ -208,6 +208,9 @@ def _has_required(view: SentenceView, start: int, end: int, requires: frozenset[
 def _specific(view: SentenceView, start: int, end: int, etype: str, key: tuple[str, ...]) -> bool:
     """A weak (noun) trigger that names one particular happening rather than a kind of activity."""
     toks = view.toks
+    if etype == "meeting" and key[0] in _TALK and (start == 0 or toks[start - 1].text in ("،", ",")
+                                                   or toks[start - 1].folded in BOUNDARY_WORDS):
+        return True  # "وبحث وزيرا الخارجية ...": a talk verb opening its clause is the verb, not "research"
     if etype in _OCCASIONS and key[0] not in _NOT_OCCASION_NOUNS:
         prev = toks[start - 1].variants if start > 0 else ()
         if etype != "visit" and any(st in _ANCHORS for st, _ in prev):
@@ -313,10 +316,10 @@ def find_event_candidates(view: SentenceView) -> list[EventCandidate]:
             truce.date = truce.date or c.date
             cands.remove(c)
     # "بحث الرئيس هاتفيا مع نظيره": the talk was the call, not a meeting; "بحثا عن" is a search
+    talk = [c for c in cands if c.event_type == "meeting" and any(st in _TALK for st, _ in view.toks[c.start].variants)]
     if any(c.event_type == "phone_call" for c in cands):
-        cands = [c for c in cands if not (c.event_type == "meeting" and view.toks[c.start].variants[-1][0] in _TALK)]
-    cands = [c for c in cands if not (c.event_type == "meeting" and view.toks[c.start].variants[-1][0] in _TALK
-                                      and c.end < len(view.toks) and view.toks[c.end].folded == "عن")]
+        cands = [c for c in cands if c not in talk]
+    cands = [c for c in cands if not (c in talk and c.end < len(view.toks) and view.toks[c.end].folded == "عن")]
     definite = [c for c in cands if c.definite]
     out: dict[str, EventCandidate] = {}
     for c in cands:
