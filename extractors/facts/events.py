@@ -385,7 +385,7 @@ def event_clause(view: SentenceView, c: EventCandidate, starts: frozenset[int] =
     while hi < min(stop, len(toks)) and not _opens_clause(view, hi) and not (
             toks[hi].text in ("،", ",") and hi + 1 in starts) and not (
             c.event_type in _OCCASIONS and any(st in _TOPIC_MARKERS for st, _ in toks[hi].variants[:2])) and not (
-            c.event_type in _SAYING and any(st in _CONTENT_WORDS for st, _ in toks[hi].variants[:2])):
+            c.event_type in _SAYING and hi > c.end and any(st in _CONTENT_WORDS for st, _ in toks[hi].variants[:2])):
         hi += 1
     return lo, hi
 
