@@ -116,6 +116,8 @@ def check_events(case: dict) -> CaseResult:
         g = got[idx]
         want_date = e.get("date")
         want_date = date.fromisoformat(str(want_date)) if want_date else None
+        if case.get("actors_checked", True) and "actor_ids" in e and set(e["actor_ids"] or []) != set(g.actor_ids):
+            problems.append(f"actors {e['event_type']}: want {sorted(e['actor_ids'] or [])} got {sorted(g.actor_ids)}")
         if want_date != g.event_date or (e.get("date_granularity") or None) != g.date_granularity:
             problems.append(f"date {e['event_type']}: want {want_date} {e.get('date_granularity')} "
                             f"got {g.event_date} {g.date_granularity}")

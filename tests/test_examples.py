@@ -37,7 +37,7 @@ STATEMENT_KEYS = {"speaker_name", "speaker_role", "speaker_actor_id", "reporting
 EVENT_KEYS = {"event_type", "actor_ids", "date", "date_granularity"}
 DATE_KEYS = {"date_text", "date", "date_granularity"}
 SEGMENT_KEYS = {"contains", "segment"}
-CASE_KEYS = {"id", "text", "expect", "published", "note", "title"}
+CASE_KEYS = {"id", "text", "expect", "published", "note", "title", "actors_checked"}
 
 GOLD_TOP = ["file", "published_date", "transfers", "statements", "events"]
 GOLD_TRANSFER = {"supplier_id", "recipient_id", "item_category", "item_text", "item_model", "quantity_min",
@@ -94,7 +94,7 @@ ALL_CASE_FILES = ["transfers", "statements", "events", "dates", "segments"]
 @pytest.mark.parametrize("name", ALL_CASE_FILES)
 def test_case_file_shape(name: str) -> None:
     cases = load_cases(name)
-    assert 25 <= len(cases) <= 90, f"{name}: {len(cases)} cases"
+    assert 25 <= len(cases) <= 120, f"{name}: {len(cases)} cases"  # every trigger family needs its cases
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "case ids are unique"
     for case in cases:

@@ -53,11 +53,16 @@ class ActorMention(Value):
 def _matcher() -> PhraseMatcher:
     entries: list[tuple[str, tuple[str, str, str | None] | None]] = []
     ambiguous = ambiguous_aliases()
+    accusatives: list[tuple[str, tuple[str, str, str | None] | None]] = []
     for alias in load_aliases():
         kind = alias.kind
         if ambiguous.get(alias.folded) == "common_word":
             kind = "weak_" + kind  # also an everyday word (مالي، سيول، غربية): only trusted as an item's owner
         entries.append((alias.alias, (alias.actor_id, kind, None)))
+        if alias.kind == "demonym_m" and " " not in alias.alias:
+            # the indefinite accusative "عدواناً إسرائيلياً": the adjective takes ا (listed forms come first)
+            accusatives.append((alias.alias + "ا", (alias.actor_id, kind, None)))
+    entries += accusatives
     for person in load_persons():
         entries.append((person.name_ar, (person.actor_id, "person", person.name_ar)))
     for phrase in blocking_phrases():
@@ -100,6 +105,8 @@ def _find_actors(toks: list[Token], lo: int, hi: int | None) -> list[ActorMentio
         if m.value is None:
             continue
         actor_id, kind, person = m.value
+        if kind in ADJECTIVE_KINDS and _bracketed(toks, m.start, m.end):
+            continue  # "(روسي)" after an institute's name is its acronym (RUSI), not an adjective of Russia
         organ = False
         if kind in ADJECTIVE_KINDS and m.start > 0 and not m.prefix:
             prev = toks[m.start - 1]
@@ -109,6 +116,11 @@ def _find_actors(toks: list[Token], lo: int, hi: int | None) -> list[ActorMentio
                 organ = prev2.folded in organs or any(st in organs for st, _ in prev2.variants[1:])
         out.append(ActorMention(m.start, m.end, actor_id, kind, m.prefix, person, organ))
     return out
+
+
+def _bracketed(toks: list[Token], start: int, end: int) -> bool:
+    """The mention is all that stands between an opening and a closing bracket."""
+    return 0 < start and end < len(toks) and toks[start - 1].text == "(" and toks[end].text == ")"
 
 
 def actor_keys(toks: list[Token]) -> set[str]:

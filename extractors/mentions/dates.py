@@ -216,6 +216,9 @@ _BRANCHES: list[tuple[str, str]] = [
                  rf"(?:من{S})?(?:of{S})?(?:شهر{S})?{_MONTHP}{_YEAR_TAIL}?"),
     ("ordmonth", rf"{_WD_PREFIX}?(?:يوم{S})?(?P<od>{_ORD}){S}من{S}(?:شهر{S})?{_MONTHP}{_YEAR_TAIL}?"),
     ("monthday", rf"(?P<m1>{MONTH_EN_RE_SOURCE}){S0}(?P<d>{_DAY})(?:{S0},?{S0}(?P<y>{_YEAR}))?"),
+    # "في 3 من الشهر الجاري"، "الثالث من الشهر الماضي": a day of the month P is in (or the one before/after)
+    ("dayofmonth", rf"{_WD_PREFIX}?(?:يوم{S})?(?:(?P<d>{_DAY})|(?P<od>{_ORD})){S}من{S}"
+                   rf"(?:الشهر{S}(?P<q>{_QUAL_M})|هذا{S}الشهر(?!\w))"),
     ("monthyear", rf"(?:شهر{S})?{_MONTHP}{_YEAR_TAIL}"),
     ("monthqual", rf"(?P<sh>شهر{S})?{_MONTHP}{S}(?P<q>{_QUAL_M})"),
     ("earlier", rf"وقت{S}(?:سابق|مبكر){S}(?:من{S})?(?P<tgt>اليوم|هذا{S}{_PERIOD}|هذه{S}السنه"
@@ -457,6 +460,14 @@ def _resolve(branch: str, m: re.Match[str], p: date | None, lead: str | None, st
             return None
         v = _latest_day_le(p, mon[0], day) if p else None
         return (v, "day", "relative", _wd_check(v, g("wd")))
+
+    if branch == "dayofmonth":
+        day = _ORDINALS[" ".join((g("od") or "").split())] if g("od") else _day_of(g("d") or "")
+        if not 1 <= day <= 31 or p is None:
+            return (None, None, "relative", None)
+        first = _add_months(p.replace(day=1), _qual_direction(g("q")))
+        v = _safe_date(first.year, first.month, day)
+        return None if v is None else (v, "day", "relative", _wd_check(v, g("wd")))
 
     if branch == "monthyear":
         mon = _month_of(g("m1"))
