@@ -57,6 +57,7 @@ def extract_article(
     flow: dict = {}
     article_flows: dict = {}
     article_by_supplier: dict = {}
+    carried: dict = {}  # the article's last transfer frame: a package itemised sentences later (transfers.py)
     last_paragraph, last_segment = -1, "main"
     headline_sentences: set[int] = set()
     events = []
@@ -67,7 +68,7 @@ def extract_article(
         sentence = view.sentence
         view.context_ids, view.group_id = strong, group_id
         if sentence.paragraph != last_paragraph:
-            flow = {"article": article_flows, "article_by_supplier": article_by_supplier}
+            flow = {"article": article_flows, "article_by_supplier": article_by_supplier, "carried": carried}
             last_paragraph = sentence.paragraph
         if sentence.segment != last_segment:
             state.last = None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from extractors.facts.context import SentenceView
-from extractors.mentions.actors import ActorMention
+from extractors.mentions.actors import ActorMention, actor_parent, actor_type
 from extractors.mentions.items import ItemMention, model_countries
 from extractors.schemas import TransferRow, row_id
 from extractors.text.lexicon import load_csv, load_yaml
@@ -116,12 +116,23 @@ def _lex() -> _Lex:
     )
 
 
+_PACKAGE_NOUNS = frozenset(fold_token(w) for w in ("حزمة", "صفقة", "شحنة", "دفعة", "شحنات", "حزم", "صفقات"))
+
+
 def find_triggers(view: SentenceView) -> list[Trigger]:
     out: list[Trigger] = []
     for m in _lex().triggers.find(view.toks):
         lemma, frame, status, noun = m.value
         last = view.toks[m.end - 1].folded
         pron = frame == "receive" and last.endswith(("ها", "هم")) and last not in ("حيازه",)
+        if frame == "include" and out and out[-1].end == m.start and any(
+                s in _PACKAGE_NOUNS for s, _ in view.toks[out[-1].start].variants):
+            out.pop()  # "الحزمة ستضم ...": the package is the subject of the itemising verb, not a transfer of its own
+        if frame == "include" and out and not _lex().cues.find(view.toks, max(0, m.start - 2), m.start):
+            continue  # "ضبطت شحنة تضم صواريخ": the items belong to the verb before; only "قد يشمل" changes status
+        if out and out[-1].end + 3 >= m.start and any(
+                s in _PACKAGE_NOUNS for s, _ in view.toks[m.start].variants):
+            continue  # "ستسلم أوكرانيا حزمة أسلحة": the package is the object of the verb before it
         if frame == "coop" and out:
             continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
         if any(s == "صفقه" for s, _ in view.toks[m.start].variants) and not any(
@@ -135,7 +146,8 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
     return out
 
 
-_PLACE_NOUNS = frozenset({"العاصمه", "عاصمه", "مدينه", "المدينه", "ميناء", "مطار", "قاعده", "جزيره", "اقليم", "منطقه"})
+_PLACE_NOUNS = frozenset({"العاصمه", "عاصمه", "مدينه", "المدينه", "ميناء", "مطار", "قاعده", "جزيره", "اقليم", "منطقه",
+                          "شركه", "الشركه", "شركات", "مجموعه", "مؤسسه"})  # and company heads: "مع شركة هانوا"
 
 
 def _preceding_word(view: SentenceView, a: ActorMention) -> str:
@@ -144,6 +156,10 @@ def _preceding_word(view: SentenceView, a: ActorMention) -> str:
         k -= 1
     if k >= 1 and view.toks[k].folded in _PLACE_NOUNS:
         k -= 1  # "إلى العاصمة باماكو"
+    if k >= 2 and view.toks[k].folded == "من" and view.toks[k - 1].folded in ("كل", "لكل", "ولكل"):
+        k -= 2  # "إلى كل من أذربيجان وباكستان": the preposition before كل من governs the list
+        if view.toks[k + 1].folded.startswith("ل"):
+            return "ل"
     return view.toks[k].folded if k >= 0 else ""
 
 
@@ -159,6 +175,8 @@ def _role(view: SentenceView, a: ActorMention) -> str:
         prev = view.toks[a.start - 2].folded  # "إلى الجانب الأوكراني": the preposition governs the organ noun
         if a.start >= 3 and view.toks[a.start - 2].folded in _ORGAN_HEAD_SKIP:
             prev = view.toks[a.start - 3].folded
+    if prev == "ل":
+        return "dest"
     if prev in lx.source:
         return "source"
     if prev in lx.dest:
@@ -177,9 +195,28 @@ def _role(view: SentenceView, a: ActorMention) -> str:
     return "bare"
 
 
+_OPEN_QUOTES = frozenset({"\"", "«", "“"})
+_CLOSE_QUOTES = frozenset({"\"", "»", "”"})
+
+
+def _as_party(a: ActorMention) -> str | None:
+    """An actor id that can supply: a company stands for its state (contract section 3), one with no known
+    state for nobody."""
+    if actor_type(a.actor_id) == "company":
+        return actor_parent(a.actor_id)
+    return a.actor_id
+
+
 def _clause_start(view: SentenceView, i: int) -> int:
     k = i - 1
     while k >= 0:
+        if view.toks[k].text in _CLOSE_QUOTES:
+            # a short quoted name ('شركة “هانوا”', 'مسيرات "شاهد"') is part of the clause, not a quotation
+            opening = next((j for j in range(k - 1, max(-1, k - 5), -1) if view.toks[j].text in _OPEN_QUOTES), None)
+            if opening is not None and opening < k - 1 and not any(view.toks[j].is_punct for j in range(opening + 1, k)
+                                                                   if view.toks[j].text not in ("-",)):
+                k = opening - 1
+                continue
         if view.is_boundary(k):
             return k + 1
         k -= 1
@@ -240,6 +277,8 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
             best_pos, status = m.start, m.value
     if status == "-":
         return None
+    if best_pos < 0 and t.noun and status == "delivered" and _under_deal(view, t):
+        status = "planned"  # "أبرمت صفقة مع ... لشراء مدافع": a contract to buy, not a delivery
     # "..., وهو ما تنفيه أبوظبي": a denial of the whole claim after it
     if any(view.toks[k].folded == "ما" and k + 1 < len(view.toks)
            and view.toks[k + 1].folded in ("تنفيه", "ينفيه", "نفته", "نفاه", "تنفيانه", "نفياه")
@@ -254,6 +293,18 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
     if view.toks[t.start].folded.startswith("س") and t.status == "planned":
         return "planned"
     return status
+
+
+_DEAL_NOUNS = frozenset(fold_token(w) for w in (
+    "صفقة", "صفقات", "عقد", "عقدا", "عقدين", "عقود", "اتفاقية", "اتفاقيات", "اتفاق", "اتفاقا", "مذكرة", "طلبية"))
+
+
+def _under_deal(view: SentenceView, t: Trigger) -> bool:
+    """A verbal noun of buying or selling governed by a deal noun earlier in its clause ("وقعت عقدا لشراء",
+    "صفقة بيع")."""
+    lo = _clause_start(view, t.start)
+    return any(view.toks[k].folded in _DEAL_NOUNS or any(s in _DEAL_NOUNS for s, _ in view.toks[k].variants[1:])
+               for k in range(max(lo, t.start - 25), t.start))
 
 
 def _has_cue(view: SentenceView, t: Trigger, lo: int) -> bool:
@@ -344,6 +395,19 @@ def _role_search_end(view: SentenceView, t: Trigger, nxt: int) -> int:
     return nxt
 
 
+def _heads(view: SentenceView, actors: list[ActorMention]) -> list[ActorMention]:
+    """A list without the conjuncts of a coordination: "روسيا والصين إيران" -> [روسيا, إيران] (والصين joins
+    روسيا as a second party on the same side, see ``_conjoined``)."""
+    out: list[ActorMention] = []
+    for a in actors:
+        if out and a.prefix.startswith("و") and a.start == out[-1].end:
+            continue
+        if out and a.prefix.startswith("و") and any(a.start == b.end and b in actors for b in view.party_actors):
+            continue
+        out.append(a)
+    return out
+
+
 def _first(view: SentenceView, lo: int, hi: int, roles: set[str], *, adjectives: bool = False) -> ActorMention | None:
     for a in view.party_actors:
         if lo <= a.start < hi and (adjectives or not a.is_adjective) and _role(view, a) in roles:
@@ -373,6 +437,9 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
     if (k > 0 and prev is not None and prev.trigger is triggers[k - 1] and prev.items
             and any(triggers[k - 1].end <= a.start < t.start for a in view.party_actors)):
         lo = max(lo, triggers[k - 1].end)  # the previous verb's clause has its own parties
+    if k > 0 and t.start > 0 and not view.toks[t.start - 1].is_punct and triggers[k - 1].end <= t.start \
+            and any(p.startswith("و") for _, p in view.toks[t.start].variants[1:]):
+        lo = t.start  # "تزود طهران كراكاس بمسيرات وتنقل إليها تقنية": a verb joined by و shares the first one's subject
     nxt = triggers[k + 1].start if k + 1 < len(triggers) else len(view.toks)
     items = _items_for(view, triggers, k)
     if not items and k == len(triggers) - 1:
@@ -381,9 +448,11 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
     if status is None:
         return None
     if t.frame == "include":
-        if prev is None:
-            return None
+        if prev is None or (k + 1 < len(triggers) and triggers[k + 1].start <= t.end + 1):
+            return None  # "شمل شحن طهران أسلحة إلى موسكو": what is included is another transfer, read by its own verb
         cue_status = _status(view, t, lo) if _has_cue(view, t, lo) else prev.status
+        if not _has_cue(view, t, lo) and t.status == "planned" and prev.frame == "carried":
+            cue_status = "planned"  # "وستضم الدفعة الأولى ...": the future tense of the itemising verb
         return _Flow(prev.supplier, prev.recipient, items, cue_status or prev.status, "include", t, [])
     exch_at = next((i for i in range(t.end, nxt) if view.toks[i].folded in _lex().exchange), None)
     reversed_items: list[ItemMention] = []
@@ -407,8 +476,8 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         agent = _agent_before(view, t, _clause_start(view, lo - 1))
     supplier = recipient = None
     if t.frame == "supply":
-        bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
-                and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
+        bare = _heads(view, [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
+                             and _role(view, a) == "bare" and (not items or a.start < items[0].start)])
         if len(bare) >= 2 and agent is None:
             supplier, recipient = bare[0].actor_id, bare[1].actor_id
         elif bare:
@@ -441,8 +510,8 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
                 and supplier != after_agent.actor_id:
             recipient = after_agent.actor_id
         if recipient is None and t.frame == "send" and not t.noun:
-            bare = [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
-                    and _role(view, a) == "bare" and (not items or a.start < items[0].start)]
+            bare = _heads(view, [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective
+                                 and _role(view, a) == "bare" and (not items or a.start < items[0].start)])
             if len(bare) >= 2 and supplier == bare[0].actor_id:
                 recipient = bare[1].actor_id  # "سلمت ألمانيا أوكرانيا معدات": double object
             elif len(bare) == 1 and agent is not None and supplier == agent.actor_id:
@@ -463,13 +532,23 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
             first_bare = _first(view, t.end, hi, {"bare"})
             recipient = first_bare.actor_id if first_bare else None
         supplier = src.actor_id if src else None
+        nxt_word = view.toks[t.end].folded if t.end < len(view.toks) else ""
+        if nxt_word in ("علي", "عل") and t.end + 1 < len(view.toks):
+            nxt_word = view.toks[t.end + 1].folded
+        if nxt_word in _DEAL_NOUNS and supplier is None:
+            # "حصلت بوينغ على عقد لتسليم مقاتلات لإسرائيل": who wins a contract supplies, it does not receive
+            dest = _first(view, t.end, hi, {"dest"})
+            owner = next((it.owner_id for it in items if it.owner_id), None)
+            return _Flow(recipient, dest.actor_id if dest else owner, items,
+                         "planned" if status == "delivered" else status, t.frame, t, [])
         if supplier is None:
             partner = next((a for a in view.party_actors if lo <= a.start < t.start and _role(view, a) == "partner"), None)
             if partner is None:  # "مع شركة "ميتسوبيشي" اليابانية": the maker's demonym names the partner
                 with_at = next((k for k in range(lo, t.start) if view.toks[k].folded == "مع"), None)
                 if with_at is not None:
-                    partner = next((a for a in view.owner_actors if with_at < a.start <= with_at + 6), None)
-            supplier = partner.actor_id if partner else None  # "وقعت اتفاقا مع سيول لشراء ..."
+                    partner = next((a for a in view.owner_actors if with_at < a.start <= with_at + 6
+                                    and _as_party(a) is not None), None)
+            supplier = _as_party(partner) if partner else None  # "وقعت اتفاقا مع سيول لشراء ..."
     elif t.frame == "offer":
         dest = _first(view, t.end, hi, {"offer_dest", "dest"})
         supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
@@ -505,6 +584,8 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
     rows: dict[tuple, TransferRow] = {}
     prev: _Flow | None = None
     for k in range(len(triggers)):
+        if prev is None and triggers[k].frame == "include":
+            prev = _carried_flow(view, triggers[k], prev_flow)
         flow = _resolve(view, triggers, k, prev)
         if flow is None:
             continue
@@ -562,6 +643,9 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                         rows[ekey] = replace(row, supplier_id=esup, recipient_id=erec,
                                              row_id=row_id(article_id, view.sentence.index, *ekey))
                 prev_flow.update(supplier=sup, recipient=rec)
+                if "carried" in prev_flow:
+                    prev_flow["carried"].update(supplier=sup, recipient=rec, status=status,
+                                                segment=view.sentence.segment)
                 if "article" in prev_flow:
                     prev_flow["article"][rec] = sup
                     prev_flow["article_by_supplier"][sup] = rec
@@ -569,10 +653,54 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
     return list(rows.values())
 
 
+_FRAME_NOUNS = frozenset(fold_token(w) for w in (
+    "صفقة", "حزمة", "شحنة", "شحنات", "عقد", "دفعة", "دفعات", "مساعدات", "اتفاقية", "اتفاق", "طلبية", "صفقات",
+    "الصفقة", "الحزمة", "الشحنة", "الشحنات", "العقد", "الدفعة", "الدفعات", "المساعدات", "الاتفاقية", "الاتفاق",
+    "الطلبية", "الصفقات", "الحمولة", "حمولة"))
+
+
+def _carried_flow(view: SentenceView, t: Trigger, prev_flow: dict) -> _Flow | None:
+    """A package, shipment or deal named in an earlier sentence and itemised in this one ("وتشمل الصفقة ...",
+    "الدفعة الأولى ستضم ..."): the article's last transfer frame gives supplier, recipient and status, when
+    the itemising verb's subject is a frame noun or is left implicit (no party named before the verb)."""
+    carried = prev_flow.get("carried") or {}
+    if not carried.get("supplier") or not carried.get("recipient") or carried.get("segment") != view.sentence.segment:
+        return None
+    lo = _clause_start(view, t.start)
+    near = range(max(lo, t.start - 4), min(len(view.toks), t.end + 3))
+    framed = any(view.toks[k].folded in _FRAME_NOUNS or any(s in _FRAME_NOUNS for s, _ in view.toks[k].variants)
+                 for k in near)
+    implicit = not any(a.start < t.start for a in view.party_actors) and all(
+        view.toks[k].is_punct or view.toks[k].folded in ("و", "كما") for k in range(0, t.start))
+    if not framed and not implicit:
+        return None
+    if any(lo <= a.start < t.start and not a.is_adjective for a in view.party_actors):
+        return None  # "وتضم القوات الجوية المصرية ...": the sentence names its own subject
+    return _Flow(carried["supplier"], carried["recipient"], [], carried.get("status") or "delivered", "carried", t, [])
+
+
 def _extra_parties(view: SentenceView, flow: _Flow, sup: str, rec: str) -> list[tuple[str, str]]:
     """Further (supplier, recipient) pairs when a party is a list joined by و."""
     out: list[tuple[str, str]] = []
     lo, hi = flow.trigger.end, len(view.toks)
+    # "روسيا والصين زودتا إيران": the agent before the verb may be a list, its last member nearest the verb
+    agent_lo = _clause_start(view, flow.trigger.start)
+    before = [a for a in view.party_actors if agent_lo <= a.start and a.end <= flow.trigger.start
+              and not a.is_adjective and _role(view, a) == "bare"]
+    if before:
+        last = before[-1]
+        chain = [last]
+        for b in reversed(before[:-1]):
+            if chain[0].prefix.startswith("و") and b.end == chain[0].start:
+                chain.insert(0, b)
+            else:
+                break
+        if len(chain) > 1:
+            ids = [c.actor_id for c in chain]
+            if sup in ids:
+                out += [(x, rec) for x in ids if x != sup]
+            elif rec in ids:
+                out += [(sup, x) for x in ids if x != rec]
     for a in view.party_actors:
         if a.start < lo or a.start >= hi:
             continue

@@ -27,6 +27,10 @@ _HELI = _folded_set("هليكوبتر", "مروحية")
 _AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط", "مضادة", "المضادة", "مضاد", "المضاد",
                        "مضادا")
 _MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز", "طرازي", "طرازات")
+_SHIP_BARE = _folded_set("سفينة", "سفن", "سفينتين", "زورق", "زوارق", "قوارب", "زورقا", "سفينتان")
+# a bare ship or boat word is a naval vessel only with a word saying it is a military one
+_NAVAL_CUES = _folded_set("حربية", "الحربية", "حربيتين", "عسكرية", "العسكرية", "عسكريتين", "دورية", "الدورية", "قتالية",
+                          "القتالية", "هجومية", "الهجومية", "إنزال", "الإنزال", "البحرية", "بحرية", "مسلحة", "المسلحة")
 _CONSTRUCT_HEADS = _folded_set("مكونات", "قطع", "أجزاء")
 _GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
@@ -96,6 +100,16 @@ def _refine_aircraft(toks: list[Token], end: int) -> str | None:
     return "combat_aircraft"
 
 
+def _is_naval(toks: list[Token], end: int) -> bool:
+    """'سفينة "الدوحة" الحربية', 'زوارق دورية': a ship word followed within a few words by a military adjective."""
+    for tok in toks[end:end + 5]:
+        if tok.folded in _NAVAL_CUES or any(s in _NAVAL_CUES for s, _ in tok.variants):
+            return True
+        if tok.text in ("،", ",", ".", ":"):
+            return False
+    return False
+
+
 def _span_text(toks: list[Token], a: int, b: int, sentence: str, base: int) -> str:
     return sentence[toks[a].start - base:toks[b - 1].end - base]
 
@@ -144,6 +158,10 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
                     i = m.end
                     continue
                 category = refined
+            if category == "naval_vessels" and m.end - m.start == 1 and any(s in _SHIP_BARE for s, _ in toks[i].variants) \
+                    and not _is_naval(toks, m.end):
+                i = m.end
+                continue  # a cargo ship or a fishing boat carries things; it is not what moves
             item = ItemMention(i, end, category, "")
         # extend over adjectives: demonym owner, "هجومية", "متطورة", model after طراز, parentheses
         j = end
