@@ -78,7 +78,7 @@ def test_extraction_does_not_import_camel_unicode_tables() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from extractors import pipeline; "
+    code = ("import sys; from extractors.facts import pipeline; "
             "pipeline.extract_article('قال المتحدث إن روسيا تسلمت طائرات مسيرة.', source_file='a.txt'); "
             "print('camel_tools.utils.charsets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
