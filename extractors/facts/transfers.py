@@ -116,6 +116,8 @@ def _lex() -> _Lex:
     )
 
 
+_CRAFT_WORDS = frozenset(fold_token(w) for w in ("طائرة", "طائرات", "طائرتين", "سفينة", "سفن", "مروحية", "مروحيات",
+                                                 "شاحنة", "شاحنات", "سفينتين", "طائرتا", "سفينتا"))
 _PACKAGE_NOUNS = frozenset(fold_token(w) for w in ("حزمة", "صفقة", "شحنة", "دفعة", "شحنات", "حزم", "صفقات"))
 
 
@@ -138,7 +140,8 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         if any(s == "صفقه" for s, _ in view.toks[m.start].variants) and not any(
                 it.start in (m.end, m.end + 1) for it in view.items):
             continue  # "صفقة مسيرات" names what is sold; "الصفقة" alone is just the deal
-        if noun and m.start > 0 and any(it.end == m.start for it in view.items):
+        if noun and m.start > 0 and (any(it.end == m.start for it in view.items) or any(
+                s in _CRAFT_WORDS for s, _ in view.toks[m.start - 1].variants)):
             continue  # "مروحيات نقل", "طائرات شحن": the noun describes the item, nothing moves
         if (lemma == "استخدم" and view.toks[m.start].folded.startswith("ل") and out):
             continue  # "... إلى موسكو لاستخدامها في ...": the purpose of the transfer just read

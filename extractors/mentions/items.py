@@ -31,6 +31,9 @@ _SHIP_BARE = _folded_set("سفينة", "سفن", "سفينتين", "زورق", "
 # a bare ship or boat word is a naval vessel only with a word saying it is a military one
 _NAVAL_CUES = _folded_set("حربية", "الحربية", "حربيتين", "عسكرية", "العسكرية", "عسكريتين", "دورية", "الدورية", "قتالية",
                           "القتالية", "هجومية", "الهجومية", "إنزال", "الإنزال", "البحرية", "بحرية", "مسلحة", "المسلحة")
+_VERSION_WORDS = _folded_set("الجيل", "جيل", "النسخة", "نسخة", "المعيار", "معيار", "الإصدار", "إصدار", "المطور",
+                             "المطورة", "المحدث", "المحدثة", "الطراز", "بنسخة", "بمعيار")
+_AIRCRAFT_CATEGORIES = frozenset({"combat_aircraft", "trainer_aircraft", "helicopters", "drones"})
 _CONSTRUCT_HEADS = _folded_set("مكونات", "قطع", "أجزاء")
 _GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
@@ -63,9 +66,16 @@ def _items() -> PhraseMatcher:
     return PhraseMatcher([(r["phrase"], r["category"]) for r in load_csv("items.csv")])
 
 
+MODEL_FILES = ("item_models.csv", "weapon_systems.csv")  # named models; the gazetteer beside the hand-kept list
+
+
+def _model_rows() -> list[dict[str, str]]:
+    return [r for name in MODEL_FILES for r in load_csv(name)]
+
+
 @lru_cache(maxsize=1)
 def _models() -> PhraseMatcher:
-    return PhraseMatcher([(r["phrase"], (r["category"], r["model"])) for r in load_csv("item_models.csv")])
+    return PhraseMatcher([(r["phrase"], (r["category"], r["model"])) for r in _model_rows()])
 
 
 def item_words_matcher() -> PhraseMatcher:
@@ -75,7 +85,7 @@ def item_words_matcher() -> PhraseMatcher:
 @lru_cache(maxsize=1)
 def model_countries() -> dict[str, str]:
     """Canonical model name -> ISO code of the state that makes it (a default supplier for passives)."""
-    return {r["model"]: r["country"] for r in load_csv("item_models.csv") if r.get("country")}
+    return {r["model"]: r["country"] for r in _model_rows() if r.get("country")}
 
 
 @lru_cache(maxsize=1)
@@ -143,6 +153,10 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
             here = m or mm
             assert here is not None
             i = here.end  # "ضد الطائرات المسيرة": what the materiel is against, not what moves
+            continue
+        if m is None and i > 0 and any(t.folded in _VERSION_WORDS for t in toks[max(0, i - 3):i]) and out:
+            assert mm is not None
+            i = mm.end  # "رافال من الجيل المطور إف 4": a version of the item before, not another system
             continue
         if m is None:
             assert mm is not None
@@ -239,6 +253,13 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
             item.modifier = True
         out.append(item)
         i = item.end
+    typed = None
+    for item in out:  # "12 طائرة من طراز إل-15 مع خيار لإضافة 36 طائرة": a later bare طائرة is the same type
+        if item.category in _AIRCRAFT_CATEGORIES and item.model:
+            typed = item
+        elif (typed is not None and item.model is None and item.end - item.start == 1
+              and any(s in _AIRCRAFT_BARE for s, _ in toks[item.start].variants) and item.category == "combat_aircraft"):
+            item.category, item.model = typed.category, typed.model
     if not out and all(_TONS.isdisjoint(t.keyset) for t in toks):
         return out
     quantities = quantities_of()
