@@ -118,6 +118,11 @@ def _lex() -> _Lex:
 
 _CRAFT_WORDS = frozenset(fold_token(w) for w in ("طائرة", "طائرات", "طائرتين", "سفينة", "سفن", "مروحية", "مروحيات",
                                                  "شاحنة", "شاحنات", "سفينتين", "طائرتا", "سفينتا"))
+_POLICY_NOUNS = frozenset(fold_token(w) for w in (
+    "قيود", "القيود", "حظر", "الحظر", "ضوابط", "قواعد", "سياسة", "قانون", "تراخيص", "رخص", "إرشادات", "لوائح",
+    "معايير", "شروط", "تقييد", "منع"))
+# using or holding materiel says who has it; who supplied it comes only from its origin ("أمريكية الصنع")
+_HOLDING = frozenset({"استخدم", "امتلك"})
 _PACKAGE_NOUNS = frozenset(fold_token(w) for w in ("حزمة", "صفقة", "شحنة", "دفعة", "شحنات", "حزم", "صفقات"))
 
 
@@ -140,6 +145,9 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         if any(s == "صفقه" for s, _ in view.toks[m.start].variants) and not any(
                 it.start in (m.end, m.end + 1) for it in view.items):
             continue  # "صفقة مسيرات" names what is sold; "الصفقة" alone is just the deal
+        if noun and m.start > 0 and any(view.toks[k].folded in _POLICY_NOUNS or any(
+                s in _POLICY_NOUNS for s, _ in view.toks[k].variants[1:]) for k in range(max(0, m.start - 2), m.start)):
+            continue  # "قيود تصدير الأسلحة"، "حظر على بيع": a rule about transfers, not one
         if noun and m.start > 0 and (any(it.end == m.start for it in view.items) or any(
                 s in _CRAFT_WORDS for s, _ in view.toks[m.start - 1].variants)):
             continue  # "مروحيات نقل", "طائرات شحن": the noun describes the item, nothing moves
@@ -174,6 +182,9 @@ def _role(view: SentenceView, a: ActorMention) -> str:
     if a.governed_by in ("ب", "ك"):
         return "blocked"
     prev = _preceding_word(view, a)
+    if a.organ and a.start >= 1 and any(p.lstrip("و").startswith("ل") and not p.lstrip("و").startswith("ال")
+                                        for h in range(max(0, a.start - 2), a.start) for _, p in view.toks[h].variants[1:]):
+        return "dest"  # "لسلاح الجو الإسرائيلي"، "للجيش الأوكراني": the organ noun carries the لـ
     if a.organ and a.start >= 2:
         prev = view.toks[a.start - 2].folded  # "إلى الجانب الأوكراني": the preposition governs the organ noun
         if a.start >= 3 and view.toks[a.start - 2].folded in _ORGAN_HEAD_SKIP:
@@ -344,6 +355,9 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
         nxt = triggers[j + 1].start if j + 1 < len(triggers) else len(view.toks)
     nxt = min(nxt, _item_range_end(view, t.end, nxt))
     items = [it for it in view.items if t.end <= it.start < nxt and not it.modifier]
+    if t.lemma in _HOLDING and items and items[0].start <= t.end + 1 and not any(
+            t.end <= a.start < items[0].start for a in view.party_actors):
+        return []  # "يمتلك المدفع 48 قذيفة": a thing that holds things, no state holding materiel
     if not items and t.pronoun_object:
         before = [it for it in view.items if it.end <= t.start]
         items = before[-1:] if before else []
@@ -351,6 +365,9 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
     prod_at = prod.starts_in(view.toks)
     keep = []
     for it in items:
+        if it.start > 0 and view.toks[it.start - 1].folded in ("اي", "لاي", "باي") and not any(
+                m.value in ("denied", "-") for m in _lex().cues.find(view.toks, 0, t.start)):
+            continue  # "تصدير أي سلاح": any weapon at all, not materiel that moves ("نفت أن زودت ... بأي أسلحة" is)
         if t.lemma == "استخدم" and it.start > 0 and view.toks[it.start - 1].folded == "في":
             continue  # "مكونات تستخدم في الطائرات المسيرة": what the components go into
         # an item being developed/produced is not moving: "معدات مستخدمة لإنتاج الصواريخ"
@@ -609,10 +626,26 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                     rec = prev_flow.get("recipient")
                 if rec is None and sup is not None and flow.frame != "include":
                     rec = prev_flow.get("article_by_supplier", {}).get(sup)
-                if sup is None and rec is not None and prev_flow.get("recipient") == rec and flow.trigger.lemma != "استخدم":
+                if sup is None and rec is not None and prev_flow.get("recipient") == rec \
+                        and flow.trigger.lemma not in _HOLDING:
                     sup = prev_flow.get("supplier")  # using something says who got it, not who gave it
-                if sup is None and rec is not None and flow.trigger.lemma != "استخدم":
+                if sup is None and rec is not None and flow.trigger.lemma not in _HOLDING:
                     sup = prev_flow.get("article", {}).get(rec)  # the article's supplier of this recipient
+                if not sup and not rec and _agentless(view, flow):
+                    carried = prev_flow.get("carried") or {}
+                    if carried.get("segment") == view.sentence.segment:
+                        sup, rec = carried.get("supplier"), carried.get("recipient")
+                if (bool(sup) != bool(rec) and "carried" in prev_flow and view.sentence.segment == "main"
+                        and (view.sentence.is_headline or view.sentence.index == 0) and flow.frame != "include"):
+                    q = it.quantity  # "كييف استلمت 1.1 مليون قذيفة": the headline's other party is named in the body
+                    prev_flow["carried"].setdefault("pending", []).append(TransferRow(
+                        row_id="", article_id=article_id, supplier_id=sup or "", recipient_id=rec or "",
+                        item_category=it.category, item_text=it.text, item_model=it.model,
+                        quantity_min=q.min if q else None, quantity_max=q.max if q else None,
+                        quantity_unit=(q.unit or "unit") if q else None,
+                        status=(it.cue_status or flow.status).split("+")[0], time_text=_time_text(view, flow.trigger),
+                        segment=view.sentence.segment, sentence_index=view.sentence.index, evidence_text=view.text,
+                        confidence=0.5, rule=f"transfer.headline:{flow.trigger.lemma}"))
                 if not sup or not rec or sup == rec:
                     continue
                 extra_parties = _extra_parties(view, flow, sup, rec)
@@ -662,6 +695,19 @@ _FRAME_NOUNS = frozenset(fold_token(w) for w in (
     "الطلبية", "الصفقات", "الحمولة", "حمولة"))
 
 
+_PASSIVE_AUX = frozenset(fold_token(w) for w in ("تم", "تمت", "يتم", "سيتم", "جرى", "يجري", "جري"))
+
+
+def _agentless(view: SentenceView, flow: _Flow) -> bool:
+    """A transfer told without its parties ("وتم مصادرة ..."، "تم تسليم ..."، a seizure): it continues the
+    article's last frame."""
+    t = flow.trigger
+    if any(a.start < t.start + 12 for a in view.party_actors):
+        return False
+    return flow.frame == "intercept" or any(view.toks[k].folded in _PASSIVE_AUX or any(
+        s in _PASSIVE_AUX for s, _ in view.toks[k].variants[1:]) for k in range(max(0, t.start - 2), t.start))
+
+
 def _carried_flow(view: SentenceView, t: Trigger, prev_flow: dict) -> _Flow | None:
     """A package, shipment or deal named in an earlier sentence and itemised in this one ("وتشمل الصفقة ...",
     "الدفعة الأولى ستضم ..."): the article's last transfer frame gives supplier, recipient and status, when
@@ -680,6 +726,24 @@ def _carried_flow(view: SentenceView, t: Trigger, prev_flow: dict) -> _Flow | No
     if any(lo <= a.start < t.start and not a.is_adjective for a in view.party_actors):
         return None  # "وتضم القوات الجوية المصرية ...": the sentence names its own subject
     return _Flow(carried["supplier"], carried["recipient"], [], carried.get("status") or "delivered", "carried", t, [])
+
+
+def headline_transfers(flow: dict) -> list[TransferRow]:
+    """Headline transfers that name one party only, completed once the whole article is read: the body's
+    supplier of that recipient (or recipient of that supplier). Unresolved ones give no row."""
+    carried = flow.get("carried") or {}
+    by_recipient, by_supplier = flow.get("article") or {}, flow.get("article_by_supplier") or {}
+    rows: dict[tuple, TransferRow] = {}
+    for row in carried.get("pending", []):
+        sup = row.supplier_id or by_recipient.get(row.recipient_id)
+        rec = row.recipient_id or by_supplier.get(row.supplier_id)
+        if not sup or not rec or sup == rec:
+            continue
+        key = (sup, rec, row.item_category, row.status)
+        if key not in rows:
+            rows[key] = replace(row, supplier_id=sup, recipient_id=rec,
+                                row_id=row_id(row.article_id, row.sentence_index, *key))
+    return list(rows.values())
 
 
 def _extra_parties(view: SentenceView, flow: _Flow, sup: str, rec: str) -> list[tuple[str, str]]:
@@ -746,4 +810,4 @@ def _time_text(view: SentenceView, t: Trigger) -> str | None:
     return best
 
 
-__all__ = ["extract_transfers", "find_triggers"]
+__all__ = ["extract_transfers", "find_triggers", "headline_transfers"]
