@@ -355,6 +355,8 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
         nxt = triggers[j + 1].start if j + 1 < len(triggers) else len(view.toks)
     nxt = min(nxt, _item_range_end(view, t.end, nxt))
     items = [it for it in view.items if t.end <= it.start < nxt and not it.modifier]
+    if t.lemma in _HOLDING and items and items[0].start > t.end + 5 and not t.pronoun_object:
+        return []  # "ستستخدم كل الأدوات لمحاسبة المتورطين في برامج المسيرات": what is used is not the materiel
     if t.lemma in _HOLDING and items and items[0].start <= t.end + 1 and not any(
             t.end <= a.start < items[0].start for a in view.party_actors):
         return []  # "يمتلك المدفع 48 قذيفة": a thing that holds things, no state holding materiel
@@ -507,6 +509,11 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
             dest = _first(view, t.end, hi, {"dest"})
             recipient = dest.actor_id if dest else None
             supplier = agent.actor_id if agent else None
+            if recipient is None:  # "تزويد الأصدقاء في فنزويلا": the people served, placed by في
+                placed = next((a for a in view.party_actors if a.start == t.end + 2 and not a.is_adjective
+                               and view.toks[t.end + 1].folded == "في" and not view.toks[t.end].is_punct
+                               and not any(it.start == t.end for it in view.items)), None)
+                recipient = placed.actor_id if placed else None
     elif t.frame in ("send", "intercept"):
         src = _first(view, t.end, hi, {"source"})
         dest = _first(view, t.end, hi, {"dest"})
@@ -574,7 +581,7 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
         recipient = dest.actor_id if dest else None
     if (recipient is None and agent is None and after_agent is None and prev is not None and k > 0
-            and view.toks[t.start].folded.startswith("و") and t.frame == "receive"):
+            and t.frame == "receive" and (view.toks[t.start].folded.startswith("و") or prev.frame == "receive")):
         recipient = prev.recipient  # "إذ اشترت ... من فرنسا، وتسلمت ... من روسيا"
     if (supplier is None and agent is None and after_agent is None and prev is not None and k > 0
             and view.toks[t.start].folded.startswith("و") and t.frame in ("send", "supply")):
