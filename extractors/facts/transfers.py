@@ -118,6 +118,7 @@ def _lex() -> _Lex:
 
 _CRAFT_WORDS = frozenset(fold_token(w) for w in ("طائرة", "طائرات", "طائرتين", "سفينة", "سفن", "مروحية", "مروحيات",
                                                  "شاحنة", "شاحنات", "سفينتين", "طائرتا", "سفينتا"))
+_SAME_MODEL = frozenset({"نفسه", "ذاته", "نفسها", "ذاتها"})  # "من الطراز نفسه" read as a model name by items
 _POLICY_NOUNS = frozenset(fold_token(w) for w in (
     "قيود", "القيود", "حظر", "الحظر", "ضوابط", "قواعد", "سياسة", "قانون", "تراخيص", "رخص", "إرشادات", "لوائح",
     "معايير", "شروط", "تقييد", "منع"))
@@ -140,6 +141,13 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         if out and out[-1].end + 3 >= m.start and any(
                 s in _PACKAGE_NOUNS for s, _ in view.toks[m.start].variants):
             continue  # "ستسلم أوكرانيا حزمة أسلحة": the package is the object of the verb before it
+        if lemma == "وصل" and m.end - m.start == 1 and m.end < len(view.toks) and (
+                view.toks[m.end].folded in ("الي", "حتي") or m.start > 0 and view.toks[m.start - 1].folded == "ما"):
+            continue  # "ما يصل إلى 1000 دبابة"، "تصل قيمتها إلى": a bound or a measure, nothing arrives
+        if lemma == "اعترض" and m.end - m.start == 1 and not any(
+                s in _PACKAGE_NOUNS or s in _CRAFT_WORDS for k in range(m.end, min(len(view.toks), m.end + 5))
+                for s, _ in view.toks[k].variants):
+            continue  # "اعترضت البحرية شحنة ..." seizes; "اعترضت على القرار" objects, "اعترضت الصواريخ" shoots down
         if frame == "coop" and out:
             continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
         if any(s == "صفقه" for s, _ in view.toks[m.start].variants) and not any(
@@ -181,6 +189,8 @@ def _role(view: SentenceView, a: ActorMention) -> str:
         return "dest"
     if a.governed_by in ("ب", "ك"):
         return "blocked"
+    if a.organ and a.start > 0 and any(it.end == a.start for it in view.items):
+        return "blocked"  # "منظومة الدفاع الجوي الإسرائيلية": the maker of the item, not the air force acting
     prev = _preceding_word(view, a)
     if a.organ and a.start >= 1 and any(p.lstrip("و").startswith("ل") and not p.lstrip("و").startswith("ال")
                                         for h in range(max(0, a.start - 2), a.start) for _, p in view.toks[h].variants[1:]):
@@ -313,6 +323,10 @@ _DEAL_NOUNS = frozenset(fold_token(w) for w in (
     "صفقة", "صفقات", "عقد", "عقدا", "عقدين", "عقود", "اتفاقية", "اتفاقيات", "اتفاق", "اتفاقا", "مذكرة", "طلبية"))
 
 
+def _is_deal_noun(view: SentenceView, t: Trigger) -> bool:
+    return any(s in _DEAL_NOUNS for s, _ in view.toks[t.start].variants)
+
+
 def _under_deal(view: SentenceView, t: Trigger) -> bool:
     """A verbal noun of buying or selling governed by a deal noun earlier in its clause ("وقعت عقدا لشراء",
     "صفقة بيع")."""
@@ -355,6 +369,8 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
         nxt = triggers[j + 1].start if j + 1 < len(triggers) else len(view.toks)
     nxt = min(nxt, _item_range_end(view, t.end, nxt))
     items = [it for it in view.items if t.end <= it.start < nxt and not it.modifier]
+    if t.lemma == "وصل" and t.end - t.start == 1 and items and items[0].start > t.end + 1:
+        return []  # "وصلت أربع طائرات": what arrives is the verb's subject right after it ("وصل عدد ..." is not)
     if t.lemma in _HOLDING and items and items[0].start > t.end + 5 and not t.pronoun_object:
         return []  # "ستستخدم كل الأدوات لمحاسبة المتورطين في برامج المسيرات": what is used is not the materiel
     if t.lemma in _HOLDING and items and items[0].start <= t.end + 1 and not any(
@@ -517,7 +533,13 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
     elif t.frame in ("send", "intercept"):
         src = _first(view, t.end, hi, {"source"})
         dest = _first(view, t.end, hi, {"dest"})
-        if t.frame == "send":
+        partner = _first(view, t.end, hi, {"partner"}) if _is_deal_noun(view, t) else None
+        if t.lemma == "وصل":
+            supplier = src.actor_id if src else None  # arriving: no agent, only an origin
+        elif partner is not None and agent is not None and src is None:
+            supplier = partner.actor_id  # "عززت مصر ترسانتها بصفقات أسلحة مع فرنسا": the partner sells
+            recipient = agent.actor_id
+        elif t.frame == "send":
             if src is not None:
                 supplier = src.actor_id
             elif t.noun and after_agent is not None and agent is not None and not dest:
@@ -532,7 +554,7 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
                 supplier = first_bare.actor_id if first_bare else (person.actor_id if person else None)
         else:
             supplier = src.actor_id if src else None
-        recipient = dest.actor_id if dest else None
+        recipient = dest.actor_id if dest else recipient
         if recipient is None and t.frame == "send" and t.noun and after_agent is not None \
                 and supplier != after_agent.actor_id:
             recipient = after_agent.actor_id
@@ -655,18 +677,22 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                         confidence=0.5, rule=f"transfer.headline:{flow.trigger.lemma}"))
                 if not sup or not rec or sup == rec:
                     continue
+                category, model = it.category, it.model
+                if model in _SAME_MODEL and (prev_flow.get("carried") or {}).get("category"):
+                    # "ثلاث طائرات من الطراز نفسه": the type named last in the article
+                    category, model = prev_flow["carried"]["category"], prev_flow["carried"].get("model")
                 extra_parties = _extra_parties(view, flow, sup, rec)
                 statuses = (it.cue_status or flow.status).split("+")
                 status = statuses[0]
                 if is_reversed:
                     tense_present = view.toks[flow.trigger.start].folded.startswith(_IMPERFECT)
                     status = it.cue_status or ("ongoing" if tense_present else "delivered")
-                key = (sup, rec, it.category, status)
+                key = (sup, rec, category, status)
                 q = it.quantity
                 row = TransferRow(
                     row_id=row_id(article_id, view.sentence.index, *key),
-                    article_id=article_id, supplier_id=sup, recipient_id=rec, item_category=it.category,
-                    item_text=it.text, item_model=it.model,
+                    article_id=article_id, supplier_id=sup, recipient_id=rec, item_category=category,
+                    item_text=it.text, item_model=model if model not in _SAME_MODEL else None,
                     quantity_min=q.min if q else None, quantity_max=q.max if q else None,
                     quantity_unit=(q.unit or "unit") if q else None,
                     status=status, time_text=_time_text(view, flow.trigger),
@@ -677,18 +703,19 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                 if key not in rows or (rows[key].quantity_min is None and row.quantity_min is not None):
                     rows[key] = row
                 for extra in statuses[1:]:
-                    ekey = (sup, rec, it.category, extra)
+                    ekey = (sup, rec, category, extra)
                     if ekey not in rows:
                         rows[ekey] = replace(row, status=extra, row_id=row_id(article_id, view.sentence.index, *ekey))
                 for esup, erec in extra_parties:  # "من الدنمارك وهولندا": one row per conjoined party
-                    ekey = (esup, erec, it.category, status)
+                    ekey = (esup, erec, category, status)
                     if esup != erec and ekey not in rows:
                         rows[ekey] = replace(row, supplier_id=esup, recipient_id=erec,
                                              row_id=row_id(article_id, view.sentence.index, *ekey))
                 prev_flow.update(supplier=sup, recipient=rec)
                 if "carried" in prev_flow:
                     prev_flow["carried"].update(supplier=sup, recipient=rec, status=status,
-                                                segment=view.sentence.segment)
+                                                segment=view.sentence.segment, category=category,
+                                                model=model if model not in _SAME_MODEL else None)
                 if "article" in prev_flow:
                     prev_flow["article"][rec] = sup
                     prev_flow["article_by_supplier"][sup] = rec
@@ -709,7 +736,9 @@ def _agentless(view: SentenceView, flow: _Flow) -> bool:
     """A transfer told without its parties ("وتم مصادرة ..."، "تم تسليم ..."، a seizure): it continues the
     article's last frame."""
     t = flow.trigger
-    if any(a.start < t.start + 12 for a in view.party_actors):
+    if t.lemma == "وصل":  # arriving has no agent: only a named origin or destination would make it a new frame
+        return not any(_role(view, a) in ("source", "dest") for a in view.party_actors if a.start >= t.end)
+    if any(a.start < t.start + 12 and _role(view, a) != "blocked" for a in view.party_actors):
         return False
     return flow.frame == "intercept" or any(view.toks[k].folded in _PASSIVE_AUX or any(
         s in _PASSIVE_AUX for s, _ in view.toks[k].variants[1:]) for k in range(max(0, t.start - 2), t.start))
