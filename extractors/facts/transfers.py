@@ -389,7 +389,8 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
         if t.lemma == "استخدم" and it.start > 0 and view.toks[it.start - 1].folded == "في":
             continue  # "مكونات تستخدم في الطائرات المسيرة": what the components go into
         # an item being developed/produced is not moving: "معدات مستخدمة لإنتاج الصواريخ"
-        if not t.pronoun_object and any(prod.match_at(view.toks, p) for p in prod_at if it.start - 2 <= p < it.start):
+        if not t.pronoun_object and any(prod.match_at(view.toks, p) for p in prod_at if it.start - 2 <= p < it.start
+                                        or (max(t.end, it.start - 4) <= p < it.start and it.quantity is not None)):
             continue
         keep.append(it)
     return keep
@@ -510,8 +511,11 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
 
     if agent is None and lo > 0 and (view.toks[lo - 1].folded in _PRONOUN_CLAUSE or (
             view.toks[lo - 1].folded == "ان" and lo < len(view.toks) and view.toks[lo].folded in ("تكون", "يكون"))):
-        # "نفت الهند أنها زودت ...": the pronoun is the subject of the main clause
-        agent = _agent_before(view, t, _clause_start(view, lo - 1))
+        # "نفت الهند أنها زودت ...": the pronoun is the subject of the main clause, the first party named in it
+        # ("نفت الصين اتهامات الرئيس الأوكراني بأنها تزود ...")
+        main_lo = _clause_start(view, lo - 1)
+        agent = next((a for a in view.party_actors if main_lo <= a.start and a.end < lo and not a.is_adjective
+                      and _role(view, a) == "bare"), None) or _agent_before(view, t, main_lo)
     supplier = recipient = None
     if t.frame == "supply":
         bare = _heads(view, [a for a in view.party_actors if t.end <= a.start < hi and not a.is_adjective

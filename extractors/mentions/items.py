@@ -31,6 +31,8 @@ _SHIP_BARE = _folded_set("سفينة", "سفن", "سفينتين", "زورق", "
 # a bare ship or boat word is a naval vessel only with a word saying it is a military one
 _NAVAL_CUES = _folded_set("حربية", "الحربية", "حربيتين", "عسكرية", "العسكرية", "عسكريتين", "دورية", "الدورية", "قتالية",
                           "القتالية", "هجومية", "الهجومية", "إنزال", "الإنزال", "البحرية", "بحرية", "مسلحة", "المسلحة")
+_CONTAINER_WORDS = _folded_set("حاوية", "حاويات", "الحاويات", "حاويتين")
+_BALLISTIC = _folded_set("الباليستية", "باليستية", "البالستية", "بالستية", "الباليستي", "باليستي")
 _VERSION_WORDS = _folded_set("الجيل", "جيل", "النسخة", "نسخة", "المعيار", "معيار", "الإصدار", "إصدار", "المطور",
                              "المطورة", "المحدث", "المحدثة", "الطراز", "بنسخة", "بمعيار")
 _AIRCRAFT_CATEGORIES = frozenset({"combat_aircraft", "trainer_aircraft", "helicopters", "drones"})
@@ -120,6 +122,14 @@ def _is_naval(toks: list[Token], end: int) -> bool:
     return False
 
 
+def _after_model_word(toks: list[Token], i: int) -> bool:
+    """Token i follows "طراز" / "من طراز" (quotes between allowed)."""
+    k = i - 1
+    while k >= 0 and toks[k].text in ("(", "«", "\"", "“"):
+        k -= 1
+    return k >= 0 and toks[k].folded in _MODEL_AFTER
+
+
 def _span_text(toks: list[Token], a: int, b: int, sentence: str, base: int) -> str:
     return sentence[toks[a].start - base:toks[b - 1].end - base]
 
@@ -158,6 +168,17 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
             assert mm is not None
             i = mm.end  # "رافال من الجيل المطور إف 4": a version of the item before, not another system
             continue
+        if m is None and out and _after_model_word(toks, i) and out[-1].end >= i - 6:
+            assert mm is not None
+            prev_item = out[-1]  # "48 طائرة مقاتلة خفيفة من طراز "إف إيه-50"": the model of the item before
+            prev_item.model = prev_item.model or mm.value[1]
+            i = mm.end
+            while i < n and toks[i].text in ")»\"”":
+                i += 1
+            prev_item.end = i
+            prev_item.text = _span_text(toks, prev_item.start, prev_item.end, sentence, base)
+            continue
+        bare_aircraft = False
         if m is None:
             assert mm is not None
             category, model = mm.value
@@ -166,6 +187,7 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         else:
             category = m.value
             end = m.end
+            bare_aircraft = m.end - m.start == 1 and any(s in _AIRCRAFT_BARE for s, _ in toks[i].variants)
             if toks[i].variants and any(s in _AIRCRAFT_BARE for s, _ in toks[i].variants) and m.end - m.start == 1:
                 refined = _refine_aircraft(toks, m.end)
                 if refined is None:
@@ -189,6 +211,15 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
             if tok.folded in cues:
                 item.cue_status = cues[tok.folded]
                 j += 1
+                continue
+            if tok.folded in _BALLISTIC and item.category == "missiles":
+                item.category = "ballistic_missiles"  # "صواريخ "لورا" الباليستية"
+                j += 1
+                continue
+            if (tok.folded in _AGAINST and j + 1 < n and item.category in ("weapons", "missiles")
+                    and any(s in _AIRCRAFT_BARE for s, _ in toks[j + 1].variants)):
+                item.category = "air_defense"  # "السلاح الألماني المضاد للطائرات"
+                j += 2
                 continue
             if tok.folded in _MODEL_AFTER or tok.folded == "من" and j + 1 < n and toks[j + 1].folded in _MODEL_AFTER:
                 k = j + (2 if tok.folded == "من" else 1)
@@ -243,12 +274,18 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         item.end = max(item.end, j)
         if item.model:
             known = next((mm4.value[0] for mm4 in models.values() if mm4.value[1] == item.model), None)
-            if known and item.category in _GENERIC_CATEGORIES and known != item.category:
+            generic = item.category in _GENERIC_CATEGORIES and not (
+                item.category == "combat_aircraft" and not bare_aircraft)  # "طائرة مقاتلة خفيفة من طراز": the text says
+            if known and generic and known != item.category:
                 item.category = known  # "صاروخ من طراز فتح-360": the model says ballistic
         # owner expressed as "X-made": الإيرانية الصنع
         if item.end < n and toks[item.end].folded in ("الصنع", "صنع"):
             item.end += 1
         item.text = _span_text(toks, item.start, item.end, sentence, base)
+        if (item.end - item.start == 1 and toks[item.start].folded in _CONTAINER_WORDS and item.end + 1 < n
+                and toks[item.end].folded == "من" and (item.end + 1 in item_at or item.end + 1 in models)):
+            i = item.end
+            continue  # "عشرة آلاف حاوية من الذخائر": the containers hold the item that follows (see _attach_counted)
         if out and _is_modifier(toks, out[-1], item):
             item.modifier = True
         out.append(item)

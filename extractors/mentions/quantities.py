@@ -251,7 +251,9 @@ def find_quantities(text: str) -> list[Quantity]:
         q = _build(m, ft)
         if q is not None:
             out.append(q)
-            pos = m.end()
+            # resume after the counted noun, or after the number when the word after it was only looked at
+            # ("سفينتان أكثر من ألف طن": أكثر is not what the dual counts)
+            pos = m.end() if m.group("noun") else max(m.end("dual"), m.end("num"), m.end("range"), m.start() + 1)
         else:  # a rejected match (a year: "منذ عام 2019 عشرات الطائرات") must not swallow the number after it
             pos = (m.end("num") if m.group("num") else m.start() + 1) if m.end("num") > m.start() + 1 else m.start() + 1
     return out
