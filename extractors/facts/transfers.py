@@ -133,6 +133,9 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         lemma, frame, status, noun = m.value
         last = view.toks[m.end - 1].folded
         pron = frame == "receive" and last.endswith(("ها", "هم")) and last not in ("حيازه",)
+        if frame == "send" and not pron and last.endswith("ها") and not noun and any(
+                _role(view, a) == "dest" for a in view.party_actors if m.end <= a.start < m.end + 6):
+            pron = True  # "صدّرتها بايكار إلى أذربيجان": with a destination named, the pronoun is what was sent
         if frame == "include" and out and out[-1].end == m.start and any(
                 s in _PACKAGE_NOUNS for s, _ in view.toks[out[-1].start].variants):
             out.pop()  # "الحزمة ستضم ...": the package is the subject of the itemising verb, not a transfer of its own
@@ -148,6 +151,15 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
                 s in _PACKAGE_NOUNS or s in _CRAFT_WORDS for k in range(m.end, min(len(view.toks), m.end + 5))
                 for s, _ in view.toks[k].variants):
             continue  # "اعترضت البحرية شحنة ..." seizes; "اعترضت على القرار" objects, "اعترضت الصواريخ" shoots down
+        if lemma == "نقل" and any(view.toks[k].folded == "عن" for k in range(m.end, min(len(view.toks), m.end + 4))) \
+                and not any(m.end <= it.start < m.end + 4 for it in view.items):
+            continue  # "نقلت وكالة رويترز عن مسؤول": reporting what someone said, nothing moves
+        if lemma == "دفع" and not any(view.toks[k].folded in ("مقابل", "ثمن", "لقاء") or any(
+                s in ("مقابل", "ثمن") for s, _ in view.toks[k].variants) for k in range(m.end, min(len(view.toks), m.end + 8))):
+            continue  # paying is buying only when it is paid for something ("دفعت ... مقابل الطائرات")
+        if out and any(p.startswith("و") for _, p in view.toks[m.start].variants[1:]) and any(
+                s in _PACKAGE_NOUNS for s, _ in view.toks[m.start].variants) and m.start - out[-1].end <= 12:
+            continue  # "مقابل الطائرات وحزمة من الذخائر": a package joined to the objects of the verb before
         if frame == "coop" and out:
             continue  # "عرضت على طهران تعاونا يشمل ...": cooperation words restate the trigger before them
         if any(s == "صفقه" for s, _ in view.toks[m.start].variants) and not any(
@@ -323,6 +335,28 @@ _DEAL_NOUNS = frozenset(fold_token(w) for w in (
     "صفقة", "صفقات", "عقد", "عقدا", "عقدين", "عقود", "اتفاقية", "اتفاقيات", "اتفاق", "اتفاقا", "مذكرة", "طلبية"))
 
 
+_URGING = frozenset(fold_token(w) for w in (
+    "حث", "حثت", "يحث", "تحث", "طالب", "طالبت", "يطالب", "تطالب", "دعا", "دعت", "يدعو", "تدعو", "ناشد", "ناشدت",
+    "يناشد", "تناشد", "حثا", "طالبا", "دعوا"))
+
+
+def _urged(view: SentenceView, t: Trigger) -> tuple[str, str] | None:
+    """'حث A B على/إلى إرسال ...': (A, B) when an urging verb in the clause has two parties before the trigger."""
+    lo = _clause_start(view, t.start)
+    for u in range(max(lo, t.start - 12), t.start):
+        if view.toks[u].folded in _URGING or any(s in _URGING for s, _ in view.toks[u].variants[1:]):
+            bare = _heads(view, [a for a in view.party_actors if u < a.start < t.start and not a.is_adjective
+                                 and _role(view, a) == "bare"])
+            if len(bare) >= 2 and bare[0].actor_id != bare[1].actor_id:
+                return bare[0].actor_id, bare[1].actor_id
+            return None
+    return None
+
+
+_PAIR_WORDS = frozenset(fold_token(w) for w in (
+    "البلدين", "البلدان", "الجانبين", "الجانبان", "الطرفين", "الطرفان", "بلديهما", "الدولتين", "الدولتان"))
+
+
 def _is_deal_noun(view: SentenceView, t: Trigger) -> bool:
     return any(s in _DEAL_NOUNS for s, _ in view.toks[t.start].variants)
 
@@ -493,7 +527,8 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         if not _has_cue(view, t, lo) and t.status == "planned" and prev.frame == "carried":
             cue_status = "planned"  # "وستضم الدفعة الأولى ...": the future tense of the itemising verb
         return _Flow(prev.supplier, prev.recipient, items, cue_status or prev.status, "include", t, [])
-    exch_at = next((i for i in range(t.end, nxt) if view.toks[i].folded in _lex().exchange), None)
+    exch_at = None if t.lemma == "دفع" else next(  # "دفعت ... مقابل الطائرات": what is paid for is received
+        (i for i in range(t.end, nxt) if view.toks[i].folded in _lex().exchange), None)
     reversed_items: list[ItemMention] = []
     if exch_at is not None:
         reversed_items = [it for it in items if it.start > exch_at]
@@ -606,6 +641,11 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         dest = _first(view, t.end, hi, {"offer_dest", "dest"})
         supplier = agent.actor_id if agent else (after_agent.actor_id if after_agent else None)
         recipient = dest.actor_id if dest else None
+    if t.frame in ("send", "supply"):
+        urged = _urged(view, t)
+        if urged is not None:  # "حثت ماليزيا كوريا الجنوبية على تعجيل إرسال طائرات": B sends to A, A asks for it
+            recipient, supplier = urged
+            status = "sought" if status in ("delivered", "ongoing") else status
     if (recipient is None and agent is None and after_agent is None and prev is not None and k > 0
             and t.frame == "receive" and (view.toks[t.start].folded.startswith("و") or prev.frame == "receive")):
         recipient = prev.recipient  # "إذ اشترت ... من فرنسا، وتسلمت ... من روسيا"
@@ -664,7 +704,9 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                     sup = prev_flow.get("supplier")  # using something says who got it, not who gave it
                 if sup is None and rec is not None and flow.trigger.lemma not in _HOLDING:
                     sup = prev_flow.get("article", {}).get(rec)  # the article's supplier of this recipient
-                if not sup and not rec and _agentless(view, flow):
+                if not sup and not rec and (_agentless(view, flow) or any(
+                        s in _PAIR_WORDS for tok in view.toks for s, _ in tok.variants)):
+                    # "اتفاق لنقل التكنولوجيا بين البلدين": the two countries of the article's frame
                     carried = prev_flow.get("carried") or {}
                     if carried.get("segment") == view.sentence.segment:
                         sup, rec = carried.get("supplier"), carried.get("recipient")
