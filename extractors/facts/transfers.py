@@ -311,8 +311,16 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
             continue  # "تسعى إلى تعزيز جيشها ... مقابل إرسال أسلحة": seeking is said of what one receives
         if m.start > best_pos:
             best_pos, status = m.start, m.value
+            if m.value == "-" and view.toks[m.start].folded == "لم" and m.end == t.start and t.frame in ("supply", "send"):
+                status = "denied"  # "لم نزود روسيا بصواريخ": a supplier saying it did not supply denies it
+            elif m.value == "planned" and t.frame == "receive" and view.toks[m.start].folded in _INTENT:
+                status = "sought"  # "الإمارات تنوي شراء ...": the recipient's own intent is seeking
     if status == "-":
         return None
+    if t.noun and status == "delivered" and any(
+            view.toks[k].folded in _DELAY or any(s in _DELAY for s, _ in view.toks[k].variants[1:])
+            for k in range(max(0, t.start - 2), min(len(view.toks), t.end + 2))):
+        status = "planned"  # "تأخر التسليم"، "علقت شحنة": a held delivery keeps the status it had (contract section 4)
     if best_pos < 0 and t.noun and status == "delivered" and _under_deal(view, t):
         status = "planned"  # "أبرمت صفقة مع ... لشراء مدافع": a contract to buy, not a delivery
     # "..., وهو ما تنفيه أبوظبي": a denial of the whole claim after it
@@ -367,6 +375,11 @@ def _under_deal(view: SentenceView, t: Trigger) -> bool:
     lo = _clause_start(view, t.start)
     return any(view.toks[k].folded in _DEAL_NOUNS or any(s in _DEAL_NOUNS for s, _ in view.toks[k].variants[1:])
                for k in range(max(lo, t.start - 25), t.start))
+
+
+_INTENT = frozenset(fold_token(w) for w in ("تنوي", "ينوي", "تعتزم", "يعتزم", "تخطط", "يخطط", "تستعد", "يستعد"))
+_DELAY = frozenset(fold_token(w) for w in ("تأخر", "تاخر", "تأجل", "تأجيل", "تأخير", "علق", "علقت", "جمد", "جمدت",
+                                           "تعليق", "تجميد", "توقف", "أوقفت"))
 
 
 def _has_cue(view: SentenceView, t: Trigger, lo: int) -> bool:
@@ -688,7 +701,8 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
         for items, supplier, recipient, is_reversed in groups:
             owner = next((it.owner_id for it in items if it.owner_id), None)
             for it in items:
-                own = it.owner_id or owner or model_countries().get(it.model or "")
+                own = it.owner_id or owner or model_countries().get(it.model or "") or next(
+                    (a.actor_id for a in view.owner_actors if a.start == it.end and a.kind.startswith("demonym")), None)
                 sup = supplier
                 if flow.frame == "receive" and not is_reversed:
                     src = _source_after(view, it, flow)
