@@ -139,7 +139,7 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
         if frame == "include" and out and out[-1].end == m.start and any(
                 s in _PACKAGE_NOUNS for s, _ in view.toks[out[-1].start].variants):
             out.pop()  # "الحزمة ستضم ...": the package is the subject of the itemising verb, not a transfer of its own
-        if frame == "include" and out and not _lex().cues.find(view.toks, max(0, m.start - 2), m.start):
+        if frame == "include" and out and lemma != "خيار" and not _lex().cues.find(view.toks, max(0, m.start - 2), m.start):
             continue  # "ضبطت شحنة تضم صواريخ": the items belong to the verb before; only "قد يشمل" changes status
         if out and out[-1].end + 3 >= m.start and any(
                 s in _PACKAGE_NOUNS for s, _ in view.toks[m.start].variants):
@@ -233,6 +233,17 @@ def _role(view: SentenceView, a: ActorMention) -> str:
 
 _OPEN_QUOTES = frozenset({"\"", "«", "“"})
 _CLOSE_QUOTES = frozenset({"\"", "»", "”"})
+
+
+def _place_dest(view: SentenceView, lo: int, hi: int) -> str | None:
+    """'إلى ميناء بندر عباس الإيراني': a destination place named by its country's adjective."""
+    dest = _lex().dest
+    for k in range(lo, min(hi, len(view.toks) - 1)):
+        if view.toks[k].folded in dest and view.toks[k + 1].folded.removeprefix("ال") in {
+                p.removeprefix("ال") for p in _PLACE_NOUNS}:
+            a = next((a for a in view.owner_actors if k + 2 <= a.start <= k + 5 and a.kind.startswith("demonym")), None)
+            return a.actor_id if a is not None and actor_type(a.actor_id) == "state" else None
+    return None
 
 
 def _as_party(a: ActorMention) -> str | None:
@@ -340,7 +351,8 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
 
 
 _DEAL_NOUNS = frozenset(fold_token(w) for w in (
-    "صفقة", "صفقات", "عقد", "عقدا", "عقدين", "عقود", "اتفاقية", "اتفاقيات", "اتفاق", "اتفاقا", "مذكرة", "طلبية"))
+    "صفقة", "صفقات", "عقد", "عقدا", "عقدين", "عقود", "اتفاقية", "اتفاقيات", "اتفاق", "اتفاقا", "مذكرة", "طلبية",
+    "تعاقدت", "تعاقد", "التعاقد", "تتعاقد", "يتعاقد"))
 
 
 _URGING = frozenset(fold_token(w) for w in (
@@ -458,6 +470,8 @@ def _item_range_end(view: SentenceView, lo: int, hi: int) -> int:
         t = view.toks[k]
         if seen_item and t.text in ("،", ",", "؛", ";"):
             nxt = [view.toks[j] for j in range(k + 1, min(hi, k + 3))]
+            if nxt and nxt[0].folded in _NEW_CLAUSE:
+                return k  # "، وهي مادة أساسية في ...": a description of the item starts, the list has ended
             if any(j in item_starts for j in range(k + 1, min(hi, k + 3))):
                 continue
             if nxt and (nxt[0].folded in _LIST_GOES_ON or any(s in _LIST_GOES_ON for s, _ in nxt[0].variants)
@@ -469,6 +483,7 @@ def _item_range_end(view: SentenceView, lo: int, hi: int) -> int:
     return hi
 
 
+_NEW_CLAUSE = frozenset({"وهي", "وهو", "وهم", "وهما", "وهذه", "وهذا", "وذلك", "التي", "الذي", "والتي", "والذي"})
 _ATTRIBUTION = frozenset({"وفقا", "وفق", "بحسب", "حسب", "نقلا", "طبقا"})
 
 
@@ -537,7 +552,9 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         if prev is None or (k + 1 < len(triggers) and triggers[k + 1].start <= t.end + 1):
             return None  # "شمل شحن طهران أسلحة إلى موسكو": what is included is another transfer, read by its own verb
         cue_status = _status(view, t, lo) if _has_cue(view, t, lo) else prev.status
-        if not _has_cue(view, t, lo) and t.status == "planned" and prev.frame == "carried":
+        if t.lemma == "خيار":
+            cue_status = "considered"  # "مع خيار لشراء 36 طائرة إضافية": an option is only considered
+        elif not _has_cue(view, t, lo) and t.status == "planned" and prev.frame == "carried":
             cue_status = "planned"  # "وستضم الدفعة الأولى ...": the future tense of the itemising verb
         return _Flow(prev.supplier, prev.recipient, items, cue_status or prev.status, "include", t, [])
     exch_at = None if t.lemma == "دفع" else next(  # "دفعت ... مقابل الطائرات": what is paid for is received
@@ -607,6 +624,8 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
         else:
             supplier = src.actor_id if src else None
         recipient = dest.actor_id if dest else recipient
+        if recipient is None:
+            recipient = _place_dest(view, t.end, hi)
         if recipient is None and t.frame == "send" and t.noun and after_agent is not None \
                 and supplier != after_agent.actor_id:
             recipient = after_agent.actor_id
@@ -709,7 +728,7 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
                     sup = src or supplier
                 sup = sup or own
                 rec = recipient
-                if rec is None and sup is not None and prev_flow.get("supplier") == sup and flow.frame != "include":
+                if rec is None and sup is not None and prev_flow.get("supplier") == sup:
                     rec = prev_flow.get("recipient")
                 if rec is None and sup is not None and flow.frame != "include":
                     rec = prev_flow.get("article_by_supplier", {}).get(sup)

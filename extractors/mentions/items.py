@@ -31,6 +31,7 @@ _SHIP_BARE = _folded_set("سفينة", "سفن", "سفينتين", "زورق", "
 # a bare ship or boat word is a naval vessel only with a word saying it is a military one
 _NAVAL_CUES = _folded_set("حربية", "الحربية", "حربيتين", "عسكرية", "العسكرية", "عسكريتين", "دورية", "الدورية", "قتالية",
                           "القتالية", "هجومية", "الهجومية", "إنزال", "الإنزال", "البحرية", "بحرية", "مسلحة", "المسلحة")
+_PIECES = _folded_set("وحدة", "وحدات", "قطعة", "قطع", "نسخة", "نسخ")
 _CONTAINER_WORDS = _folded_set("حاوية", "حاويات", "الحاويات", "حاويتين")
 _BALLISTIC = _folded_set("الباليستية", "باليستية", "البالستية", "بالستية", "الباليستي", "باليستي")
 _VERSION_WORDS = _folded_set("الجيل", "جيل", "النسخة", "نسخة", "المعيار", "معيار", "الإصدار", "إصدار", "المطور",
@@ -353,5 +354,7 @@ def _attach_counted(items: list[ItemMention], toks: list[Token], base: int, quan
         for q in quantities:
             if q.unit in _CONTAINERS and q.end <= start and start - q.end <= 40:
                 item.quantity = q
+            elif q.noun and fold_token(q.noun) in _PIECES and q.end <= start and start - q.end <= 5:
+                item.quantity = q  # "18 وحدة من طائرات": a count of pieces of the item after it
         if item.quantity is None and money:
             item.quantity = money[0]
