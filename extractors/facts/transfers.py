@@ -373,6 +373,17 @@ def _urged(view: SentenceView, t: Trigger) -> tuple[str, str] | None:
     return None
 
 
+_ASKING = frozenset(fold_token(w) for w in ("طلب", "طلبت", "طلبنا", "يطلب", "تطلب", "نطلب", "طالب", "طالبت", "طالبنا"))
+
+
+def _head_before(view: SentenceView, a: ActorMention) -> int:
+    """Index of the preposition before an actor mention, skipping an organ noun (من الجانب الكوري)."""
+    k = a.start - 1
+    if a.organ and k >= 1:
+        k -= 1
+    return k
+
+
 _PAIR_WORDS = frozenset(fold_token(w) for w in (
     "البلدين", "البلدان", "الجانبين", "الجانبان", "الطرفين", "الطرفان", "بلديهما", "الدولتين", "الدولتان"))
 
@@ -652,6 +663,11 @@ def _resolve(view: SentenceView, triggers: list[Trigger], k: int, prev: _Flow | 
             first_bare = _first(view, t.end, hi, {"bare"})
             recipient = first_bare.actor_id if first_bare else None
         supplier = src.actor_id if src else None
+        if supplier is None:  # "طلبنا من الجانب الكوري الإسراع في الاستحواذ على ...": asked of the seller
+            asked = next((a for a in view.party_actors if lo <= a.start < t.start and _role(view, a) == "source"
+                          and a.start >= 2 and any(s in _ASKING for s, _ in view.toks[_head_before(view, a) - 1].variants)),
+                         None)
+            supplier = asked.actor_id if asked else None
         nxt_word = view.toks[t.end].folded if t.end < len(view.toks) else ""
         if nxt_word in ("علي", "عل") and t.end + 1 < len(view.toks):
             nxt_word = view.toks[t.end + 1].folded
