@@ -17,6 +17,7 @@ Every alias carries ``folded``: its tokens in the matching form of :func:`extrac
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,15 +107,18 @@ def load_actors() -> dict[str, Actor]:
         if actor.actor_id in actors:
             raise ValueError(f"duplicate actor id in actors.csv: {actor.actor_id}")
         actors[actor.actor_id] = actor
-    for company_id, (name_en, country) in _companies().items():
+    for company_id, (name_en, country, name_ar) in _companies().items():
         if company_id not in actors:
-            actors[company_id] = Actor(actor_id=company_id, name_ar="", name_en=name_en, actor_type="company",
+            actors[company_id] = Actor(actor_id=company_id, name_ar=name_ar, name_en=name_en, actor_type="company",
                                        parent_id=country or None)
     return actors
 
 
 def _slug(name: str) -> str:
-    return "_".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+    """Lowercase ASCII slug of an English name: "Lürssen" -> lurssen, "L3Harris" -> l3harris."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    slug = "_".join("".join(c if c.isalnum() else " " for c in ascii_name).split())
+    return slug if slug[:1].isalpha() else "company_" + slug
 
 
 @lru_cache(maxsize=1)
@@ -125,7 +129,7 @@ def _company_rows() -> list[tuple[str, str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _companies() -> dict[str, tuple[str, str]]:
+def _companies() -> dict[str, tuple[str, str, str]]:
     """Defence makers of ``defence_companies.csv`` as actors: id -> (English name, home state). A maker that
     ``actors.csv`` already lists (one of its spellings is an alias there) keeps that id."""
     listed = {fold_phrase(row["alias"]): row["actor_id"] for row in _read_csv("actor_aliases.csv")}
@@ -135,20 +139,25 @@ def _companies() -> dict[str, tuple[str, str]]:
         known = listed.get(fold_phrase(phrase))
         if known is not None and types.get(known) == "company":
             ids.setdefault(company, known)
-    out: dict[str, tuple[str, str]] = {}
+    arabic = {}
+    for phrase, company, _country in _company_rows():
+        if textnorm.ARABIC_LETTER.search(phrase):
+            arabic.setdefault(company, phrase)
+    out: dict[str, tuple[str, str, str]] = {}
     for _phrase, company, country in _company_rows():
-        out.setdefault(ids.get(company) or _slug(company), (company, country))
+        if company in arabic:  # every actor has an Arabic name (a maker listed only in Latin is left out)
+            out.setdefault(ids.get(company) or _slug(company), (company, country, arabic[company]))
     return out
 
 
 def company_aliases(taken: set[tuple[str, ...]]) -> list[Alias]:
     """Spellings of the defence makers as aliases of their company actor (a maker stands for its home state as
     a supplier: contract section 3), except spellings that already name an actor."""
-    ids = {name: actor_id for actor_id, (name, _country) in _companies().items()}
+    ids = {name: actor_id for actor_id, (name, _country, _ar) in _companies().items()}
     out = []
     for phrase, company, _country in _company_rows():
         key = fold_phrase(phrase)
-        if key and key not in taken:
+        if key and key not in taken and company in ids:
             taken.add(key)
             out.append(Alias(actor_id=ids[company], alias=phrase, kind="name", folded=key))
     return out
