@@ -116,6 +116,7 @@ def _lex() -> _Lex:
     )
 
 
+_ONE_CRAFT = frozenset(fold_token(w) for w in ("طائرة", "الطائرة", "سفينة", "السفينة", "مروحية", "المروحية"))
 _CRAFT_WORDS = frozenset(fold_token(w) for w in ("طائرة", "طائرات", "طائرتين", "سفينة", "سفن", "مروحية", "مروحيات",
                                                  "شاحنة", "شاحنات", "سفينتين", "طائرتا", "سفينتا"))
 _SAME_MODEL = frozenset({"نفسه", "ذاته", "نفسها", "ذاتها"})  # "من الطراز نفسه" read as a model name by items
@@ -439,8 +440,10 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
         nxt = triggers[j + 1].start if j + 1 < len(triggers) else len(view.toks)
     nxt = min(nxt, _item_range_end(view, t.end, nxt))
     items = [it for it in view.items if t.end <= it.start < nxt and not it.modifier]
-    if t.lemma == "وصل" and t.end - t.start == 1 and items and items[0].start > t.end + 1:
-        return []  # "وصلت أربع طائرات": what arrives is the verb's subject right after it ("وصل عدد ..." is not)
+    if t.lemma == "وصل" and t.end - t.start == 1 and items and (items[0].start > t.end + 1 or (
+            items[0].quantity is None and view.toks[items[0].start].folded in _ONE_CRAFT)):
+        return []  # "وصلت أربع طائرات": what arrives is the verb's subject right after it ("وصل عدد ..." is not,
+        # and "وصلت طائرة الوزير" is a plane carrying someone)
     if t.lemma in _HOLDING and items and items[0].start > t.end + 5 and not t.pronoun_object:
         return []  # "ستستخدم كل الأدوات لمحاسبة المتورطين في برامج المسيرات": what is used is not the materiel
     if t.lemma in _HOLDING and items and items[0].start <= t.end + 1 and not any(
