@@ -99,6 +99,8 @@ class SentenceView:
         before it in the sentence, else the state of the article's last speaker."""
         found = False
         for i, tok in enumerate(self.toks):
+            if "بلاد" not in tok.folded:
+                continue  # cheap test first: most sentences name no home country
             prefix = next((p for stem, p in tok.variants if stem in HOME_PRONOUNS), None)
             if prefix is None:
                 continue
