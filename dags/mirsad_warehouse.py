@@ -1,7 +1,8 @@
 """Mirsad warehouse: rebuild the dbt-duckdb warehouse whenever the ingest DAG commits lake batches.
 
 dbt_build (``dbt seed`` + ``dbt build`` + ``dbt docs generate``, in the 1-slot pool ``mirsad_duckdb``)
--> warehouse_report (rows per mart, read-only), one run at a time.
+-> warehouse_report (rows per mart, read-only) -> analyst_report (the static report site, DATA_DIR/report),
+one run at a time.
 
 Why one ``dbt build`` task and not astronomer-cosmos (a task per model): DuckDB allows a single
 writer per database file. ``extractors.ingest.runner.build`` runs the whole project against a copy of
@@ -70,7 +71,18 @@ def mirsad_warehouse() -> None:
             raise RuntimeError(f"warehouse has no dim_articles after the build: {sorted(counts)}")
         return counts
 
-    warehouse_report(dbt_build())
+    @task  # reads the live warehouse read-only and writes DATA_DIR/report (built beside, then swapped in)
+    def analyst_report(counts: dict[str, int]) -> dict[str, Any]:
+        """The analyst's static report (overview, flows, timeline, actors, transfers, exports) of this build."""
+        from extractors.app.report import build_report
+        from extractors.ingest.runner import Settings
+
+        settings = Settings.from_env()
+        result = build_report(settings.warehouse_path, settings.data_dir / "report", lake_dir=settings.lake_dir)
+        return {"index": str(result.index), "pages": len(result.pages), "charts": result.charts,
+                "exports": len(result.exports), "rows": counts}
+
+    analyst_report(warehouse_report(dbt_build()))
 
 
 mirsad_warehouse()

@@ -56,9 +56,10 @@ def test_warehouse_dag_runs_on_the_ingest_asset_single_writer(dagbag):
     assert [(a.name, a.uri) for a in consumed] == [(produced.name, produced.uri)]
     assert warehouse.max_active_runs == 1
     assert warehouse.catchup is False
-    assert {t.task_id for t in warehouse.tasks} == {"dbt_build", "warehouse_report"}
+    assert {t.task_id for t in warehouse.tasks} == {"dbt_build", "warehouse_report", "analyst_report"}
     assert warehouse.get_task("dbt_build").pool == "mirsad_duckdb"
     assert warehouse.get_task("warehouse_report").upstream_task_ids == {"dbt_build"}
+    assert warehouse.get_task("analyst_report").upstream_task_ids == {"warehouse_report"}
 
 
 @pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)

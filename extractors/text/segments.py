@@ -11,6 +11,7 @@ Rules (contract section 2), in order:
 - inside the body, a run of headline-like lines (short, no closing full stop) followed by a paragraph that
   does not continue the text (no و/كما/ثم... connective) and talks about other actors than the article so
   far (or, with no actors at all, shares few content words with it) opens a related block (a teaser);
+- the last line of a page that ends mid-sentence (it continues the text, or is long) is body, not a headline;
 - a related block ends at a body paragraph that returns to the main story: one that shares at least two
   actors/persons only the main story had and none that only the teaser had, or, while the block is still a
   headline plus at most one paragraph, a continuation that shares one.
@@ -316,6 +317,9 @@ def segment_document(
             i += 1
             continue
         headline = is_headline_like(line)
+        if headline and body_started and i == len(kept) - 1 and role == "text" and (
+                starts_with_continuation(line) or len(line.split()) >= 15):
+            headline = False  # the page ends mid-sentence: a cut-off body paragraph, not a teaser headline
         if not paragraphs:
             kind = "title" if headline else "body"  # a page may start straight with the lead paragraph
         elif not body_started and headline:
