@@ -19,7 +19,8 @@ SEGMENTS = ("main", "related")
 
 ITEM_CATEGORIES = (
     "drones", "combat_aircraft", "helicopters", "trainer_aircraft", "ballistic_missiles", "missiles",
-    "air_defense", "radars", "ammunition", "armored_vehicles", "electronics", "technology",
+    "air_defense", "radars", "ammunition", "armored_vehicles", "artillery", "naval_vessels", "electronics",
+    "technology",
     "raw_materials", "military_equipment", "weapons",
 )
 TRANSFER_STATUSES = ("delivered", "ongoing", "planned", "considered", "sought", "offered", "intercepted", "denied")

@@ -20,6 +20,7 @@ from extractors.text.tokens import Token, sentence_tokens
 
 GROUP_ANAPHORS = frozenset({"الجماعه", "الحركه", "الميليشيا", "المليشيا", "التنظيم"})
 BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
+HOME_PRONOUNS = frozenset({"بلاده", "بلادها", "بلادنا", "بلادي", "بلادهم"})
 QUOTE_CHARS = frozenset("\"«»“”")
 
 
@@ -35,6 +36,8 @@ class SentenceView:
         self.context_ids = context_ids
         # the armed group the article last named: what "الجماعة"/"الحركة" refer back to
         self.group_id = group_id
+        # the state of the article's last speaker: what "بلاده"/"بلادنا" refer to when the sentence names no one
+        self.speaker_id: str | None = None
         self.toks: list[Token] = sentence_tokens(sentence.text)
         self._actors: list[ActorMention] | None = None
         self._party_actors: list[ActorMention] | None = None
@@ -87,6 +90,26 @@ class SentenceView:
                 if i not in taken and any(stem in GROUP_ANAPHORS for stem, _ in tok.variants):
                     prefix = next((p for stem, p in tok.variants if stem in GROUP_ANAPHORS), "")
                     out.append(ActorMention(i, i + 1, self.group_id, "anaphor", prefix.removesuffix("ال")))
+            out.sort(key=lambda a: a.start)
+        out = self._with_home_pronouns(out)
+        return out
+
+    def _with_home_pronouns(self, out: list[ActorMention]) -> list[ActorMention]:
+        """"بلاده"، "بلادنا"، "لبلادها": the speaker's own state, i.e. the nearest person, state or demonym
+        before it in the sentence, else the state of the article's last speaker."""
+        found = False
+        for i, tok in enumerate(self.toks):
+            if "بلاد" not in tok.folded:
+                continue  # cheap test first: most sentences name no home country
+            prefix = next((p for stem, p in tok.variants if stem in HOME_PRONOUNS), None)
+            if prefix is None:
+                continue
+            before = [a for a in self.actors if a.end <= i and actor_type(a.actor_id) != "media"]
+            home = before[-1].actor_id if before else self.speaker_id
+            if home is not None and actor_type(home) == "state":
+                out.append(ActorMention(i, i + 1, home, "anaphor", prefix))
+                found = True
+        if found:
             out.sort(key=lambda a: a.start)
         return out
 

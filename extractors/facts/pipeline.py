@@ -10,7 +10,7 @@ from extractors import EXTRACTOR_VERSION
 from extractors.facts.context import SentenceView
 from extractors.facts.events import deduplicate_events, extract_events
 from extractors.facts.statements import StatementState, extract_statements
-from extractors.facts.transfers import extract_transfers
+from extractors.facts.transfers import extract_transfers, headline_transfers
 from extractors.mentions.actors import actor_keys, actor_type
 from extractors.mentions.pubdate import find_publication_date, is_date_line
 from extractors.schemas import ArticleExtraction, ArticleRow, Sidecar, content_article_id
@@ -65,6 +65,7 @@ def extract_article(
     flow: dict = {}
     article_flows: dict = {}
     article_by_supplier: dict = {}
+    carried: dict = {}  # the article's last transfer frame: a package itemised sentences later (transfers.py)
     last_paragraph, last_segment = -1, "main"
     headline_sentences: set[int] = set()
     events = []
@@ -74,8 +75,9 @@ def extract_article(
     for view in views:
         sentence = view.sentence
         view.context_ids, view.group_id = strong, group_id
+        view.speaker_id = next((r.speaker_actor_id for r in reversed(out.statements) if r.speaker_actor_id), None)
         if sentence.paragraph != last_paragraph:
-            flow = {"article": article_flows, "article_by_supplier": article_by_supplier}
+            flow = {"article": article_flows, "article_by_supplier": article_by_supplier, "carried": carried}
             last_paragraph = sentence.paragraph
         if sentence.segment != last_segment:
             state.last = None
@@ -90,6 +92,7 @@ def extract_article(
                 out.article.warnings.append(f"date_warning: {d.warning} ({d.text})")
         groups = [a.actor_id for a in view.party_actors if actor_type(a.actor_id) == "armed_group"]
         group_id = groups[-1] if groups else group_id
+    out.transfers.extend(headline_transfers(flow))  # headline rows whose other party the body names
     out.events = deduplicate_events(events, headline_sentences)
     for rows in (out.transfers, out.statements, out.events):
         for r in rows:

@@ -17,12 +17,14 @@ Every alias carries ``folded``: its tokens in the matching form of :func:`extrac
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from extractors.text import textnorm
+from extractors.text.lexicon import load_csv
 
 _PACKAGE = "extractors.lexicons"
 
@@ -105,16 +107,70 @@ def load_actors() -> dict[str, Actor]:
         if actor.actor_id in actors:
             raise ValueError(f"duplicate actor id in actors.csv: {actor.actor_id}")
         actors[actor.actor_id] = actor
+    for company_id, (name_en, country, name_ar) in _companies().items():
+        if company_id not in actors:
+            actors[company_id] = Actor(actor_id=company_id, name_ar=name_ar, name_en=name_en, actor_type="company",
+                                       parent_id=country or None)
     return actors
+
+
+def _slug(name: str) -> str:
+    """Lowercase ASCII slug of an English name: "Lürssen" -> lurssen, "L3Harris" -> l3harris."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    slug = "_".join("".join(c if c.isalnum() else " " for c in ascii_name).split())
+    return slug if slug[:1].isalpha() else "company_" + slug
+
+
+@lru_cache(maxsize=1)
+def _company_rows() -> list[tuple[str, str, str]]:
+    """(phrase, company, country) of ``defence_companies.csv``."""
+    return [(row["phrase"].strip(), row["company"].strip(), (row["country"] or "").strip())
+            for row in load_csv("defence_companies.csv") if row["phrase"]]
+
+
+@lru_cache(maxsize=1)
+def _companies() -> dict[str, tuple[str, str, str]]:
+    """Defence makers of ``defence_companies.csv`` as actors: id -> (English name, home state). A maker that
+    ``actors.csv`` already lists (one of its spellings is an alias there) keeps that id."""
+    listed = {fold_phrase(row["alias"]): row["actor_id"] for row in _read_csv("actor_aliases.csv")}
+    types = {row["actor_id"]: row["actor_type"] for row in _read_csv("actors.csv")}
+    ids: dict[str, str] = {}
+    for phrase, company, _country in _company_rows():
+        known = listed.get(fold_phrase(phrase))
+        if known is not None and types.get(known) == "company":
+            ids.setdefault(company, known)
+    arabic = {}
+    for phrase, company, _country in _company_rows():
+        if textnorm.ARABIC_LETTER.search(phrase):
+            arabic.setdefault(company, phrase)
+    out: dict[str, tuple[str, str, str]] = {}
+    for _phrase, company, country in _company_rows():
+        if company in arabic:  # every actor has an Arabic name (a maker listed only in Latin is left out)
+            out.setdefault(ids.get(company) or _slug(company), (company, country, arabic[company]))
+    return out
+
+
+def company_aliases(taken: set[tuple[str, ...]]) -> list[Alias]:
+    """Spellings of the defence makers as aliases of their company actor (a maker stands for its home state as
+    a supplier: contract section 3), except spellings that already name an actor."""
+    ids = {name: actor_id for actor_id, (name, _country, _ar) in _companies().items()}
+    out = []
+    for phrase, company, _country in _company_rows():
+        key = fold_phrase(phrase)
+        if key and key not in taken and company in ids:
+            taken.add(key)
+            out.append(Alias(actor_id=ids[company], alias=phrase, kind="name", folded=key))
+    return out
 
 
 @lru_cache(maxsize=1)
 def load_aliases() -> list[Alias]:
     """All aliases in file order."""
-    return [
+    aliases = [
         Alias(actor_id=row["actor_id"], alias=row["alias"], kind=row["kind"], folded=fold_phrase(row["alias"]))
         for row in _read_csv("actor_aliases.csv")
     ]
+    return aliases + company_aliases({a.folded for a in aliases})
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,16 @@ _HELI = _folded_set("هليكوبتر", "مروحية")
 _AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط", "مضادة", "المضادة", "مضاد", "المضاد",
                        "مضادا")
 _MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز", "طرازي", "طرازات")
+_SHIP_BARE = _folded_set("سفينة", "سفن", "سفينتين", "زورق", "زوارق", "قوارب", "زورقا", "سفينتان")
+# a bare ship or boat word is a naval vessel only with a word saying it is a military one
+_NAVAL_CUES = _folded_set("حربية", "الحربية", "حربيتين", "عسكرية", "العسكرية", "عسكريتين", "دورية", "الدورية", "قتالية",
+                          "القتالية", "هجومية", "الهجومية", "إنزال", "الإنزال", "البحرية", "بحرية", "مسلحة", "المسلحة")
+_PIECES = _folded_set("وحدة", "وحدات", "قطعة", "قطع", "نسخة", "نسخ")
+_CONTAINER_WORDS = _folded_set("حاوية", "حاويات", "الحاويات", "حاويتين")
+_BALLISTIC = _folded_set("الباليستية", "باليستية", "البالستية", "بالستية", "الباليستي", "باليستي")
+_VERSION_WORDS = _folded_set("الجيل", "جيل", "النسخة", "نسخة", "المعيار", "معيار", "الإصدار", "إصدار", "المطور",
+                             "المطورة", "المحدث", "المحدثة", "الطراز", "بنسخة", "بمعيار")
+_AIRCRAFT_CATEGORIES = frozenset({"combat_aircraft", "trainer_aircraft", "helicopters", "drones"})
 _CONSTRUCT_HEADS = _folded_set("مكونات", "قطع", "أجزاء")
 _GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
 _CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
@@ -59,9 +69,16 @@ def _items() -> PhraseMatcher:
     return PhraseMatcher([(r["phrase"], r["category"]) for r in load_csv("items.csv")])
 
 
+MODEL_FILES = ("item_models.csv", "weapon_systems.csv")  # named models; the gazetteer beside the hand-kept list
+
+
+def _model_rows() -> list[dict[str, str]]:
+    return [r for name in MODEL_FILES for r in load_csv(name)]
+
+
 @lru_cache(maxsize=1)
 def _models() -> PhraseMatcher:
-    return PhraseMatcher([(r["phrase"], (r["category"], r["model"])) for r in load_csv("item_models.csv")])
+    return PhraseMatcher([(r["phrase"], (r["category"], r["model"])) for r in _model_rows()])
 
 
 def item_words_matcher() -> PhraseMatcher:
@@ -71,7 +88,7 @@ def item_words_matcher() -> PhraseMatcher:
 @lru_cache(maxsize=1)
 def model_countries() -> dict[str, str]:
     """Canonical model name -> ISO code of the state that makes it (a default supplier for passives)."""
-    return {r["model"]: r["country"] for r in load_csv("item_models.csv") if r.get("country")}
+    return {r["model"]: r["country"] for r in _model_rows() if r.get("country")}
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +111,24 @@ def _refine_aircraft(toks: list[Token], end: int) -> str | None:
         if stems & _NOT_MILITARY_AIR:
             return None
     return "combat_aircraft"
+
+
+def _is_naval(toks: list[Token], end: int) -> bool:
+    """'سفينة "الدوحة" الحربية', 'زوارق دورية': a ship word followed within a few words by a military adjective."""
+    for tok in toks[end:end + 5]:
+        if tok.folded in _NAVAL_CUES or any(s in _NAVAL_CUES for s, _ in tok.variants):
+            return True
+        if tok.text in ("،", ",", ".", ":"):
+            return False
+    return False
+
+
+def _after_model_word(toks: list[Token], i: int) -> bool:
+    """Token i follows "طراز" / "من طراز" (quotes between allowed)."""
+    k = i - 1
+    while k >= 0 and toks[k].text in ("(", "«", "\"", "“"):
+        k -= 1
+    return k >= 0 and toks[k].folded in _MODEL_AFTER
 
 
 def _span_text(toks: list[Token], a: int, b: int, sentence: str, base: int) -> str:
@@ -130,6 +165,21 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
             assert here is not None
             i = here.end  # "ضد الطائرات المسيرة": what the materiel is against, not what moves
             continue
+        if m is None and i > 0 and any(t.folded in _VERSION_WORDS for t in toks[max(0, i - 3):i]) and out:
+            assert mm is not None
+            i = mm.end  # "رافال من الجيل المطور إف 4": a version of the item before, not another system
+            continue
+        if m is None and out and _after_model_word(toks, i) and out[-1].end >= i - 6:
+            assert mm is not None
+            prev_item = out[-1]  # "48 طائرة مقاتلة خفيفة من طراز "إف إيه-50"": the model of the item before
+            prev_item.model = prev_item.model or mm.value[1]
+            i = mm.end
+            while i < n and toks[i].text in ")»\"”":
+                i += 1
+            prev_item.end = i
+            prev_item.text = _span_text(toks, prev_item.start, prev_item.end, sentence, base)
+            continue
+        bare_aircraft = False
         if m is None:
             assert mm is not None
             category, model = mm.value
@@ -138,12 +188,17 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         else:
             category = m.value
             end = m.end
+            bare_aircraft = m.end - m.start == 1 and any(s in _AIRCRAFT_BARE for s, _ in toks[i].variants)
             if toks[i].variants and any(s in _AIRCRAFT_BARE for s, _ in toks[i].variants) and m.end - m.start == 1:
                 refined = _refine_aircraft(toks, m.end)
                 if refined is None:
                     i = m.end
                     continue
                 category = refined
+            if category == "naval_vessels" and m.end - m.start == 1 and any(s in _SHIP_BARE for s, _ in toks[i].variants) \
+                    and not _is_naval(toks, m.end):
+                i = m.end
+                continue  # a cargo ship or a fishing boat carries things; it is not what moves
             item = ItemMention(i, end, category, "")
         # extend over adjectives: demonym owner, "هجومية", "متطورة", model after طراز, parentheses
         j = end
@@ -157,6 +212,15 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
             if tok.folded in cues:
                 item.cue_status = cues[tok.folded]
                 j += 1
+                continue
+            if tok.folded in _BALLISTIC and item.category == "missiles":
+                item.category = "ballistic_missiles"  # "صواريخ "لورا" الباليستية"
+                j += 1
+                continue
+            if (tok.folded in _AGAINST and j + 1 < n and item.category in ("weapons", "missiles")
+                    and any(s in _AIRCRAFT_BARE for s, _ in toks[j + 1].variants)):
+                item.category = "air_defense"  # "السلاح الألماني المضاد للطائرات"
+                j += 2
                 continue
             if tok.folded in _MODEL_AFTER or tok.folded == "من" and j + 1 < n and toks[j + 1].folded in _MODEL_AFTER:
                 k = j + (2 if tok.folded == "من" else 1)
@@ -211,16 +275,29 @@ def find_items(toks: list[Token], sentence: str, base: int, actors: list[ActorMe
         item.end = max(item.end, j)
         if item.model:
             known = next((mm4.value[0] for mm4 in models.values() if mm4.value[1] == item.model), None)
-            if known and item.category in _GENERIC_CATEGORIES and known != item.category:
+            generic = item.category in _GENERIC_CATEGORIES and not (
+                item.category == "combat_aircraft" and not bare_aircraft)  # "طائرة مقاتلة خفيفة من طراز": the text says
+            if known and generic and known != item.category:
                 item.category = known  # "صاروخ من طراز فتح-360": the model says ballistic
         # owner expressed as "X-made": الإيرانية الصنع
         if item.end < n and toks[item.end].folded in ("الصنع", "صنع"):
             item.end += 1
         item.text = _span_text(toks, item.start, item.end, sentence, base)
+        if (item.end - item.start == 1 and toks[item.start].folded in _CONTAINER_WORDS and item.end + 1 < n
+                and toks[item.end].folded == "من" and (item.end + 1 in item_at or item.end + 1 in models)):
+            i = item.end
+            continue  # "عشرة آلاف حاوية من الذخائر": the containers hold the item that follows (see _attach_counted)
         if out and _is_modifier(toks, out[-1], item):
             item.modifier = True
         out.append(item)
         i = item.end
+    typed = None
+    for item in out:  # "12 طائرة من طراز إل-15 مع خيار لإضافة 36 طائرة": a later bare طائرة is the same type
+        if item.category in _AIRCRAFT_CATEGORIES and item.model:
+            typed = item
+        elif (typed is not None and item.model is None and item.end - item.start == 1
+              and any(s in _AIRCRAFT_BARE for s, _ in toks[item.start].variants) and item.category == "combat_aircraft"):
+            item.category, item.model = typed.category, typed.model
     if not out and all(_TONS.isdisjoint(t.keyset) for t in toks):
         return out
     quantities = quantities_of()
@@ -277,5 +354,7 @@ def _attach_counted(items: list[ItemMention], toks: list[Token], base: int, quan
         for q in quantities:
             if q.unit in _CONTAINERS and q.end <= start and start - q.end <= 40:
                 item.quantity = q
+            elif q.noun and fold_token(q.noun) in _PIECES and q.end <= start and start - q.end <= 5:
+                item.quantity = q  # "18 وحدة من طائرات": a count of pieces of the item after it
         if item.quantity is None and money:
             item.quantity = money[0]

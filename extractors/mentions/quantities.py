@@ -242,10 +242,20 @@ def find_quantities(text: str) -> list[Quantity]:
     approximations (نحو/حوالي/قرابة), vague plurals (مئات/آلاف/عشرات الآلاف) and dual nouns (طائرتين)."""
     ft = fold_with_offsets(text)
     out: list[Quantity] = []
-    for m in _QTY_RE.finditer(" " + ft.folded):  # leading blank: the regex consumes the char before a match
+    padded = " " + ft.folded  # leading blank: the regex consumes the char before a match
+    pos = 0
+    while True:
+        m = _QTY_RE.search(padded, pos)
+        if m is None:
+            break
         q = _build(m, ft)
         if q is not None:
             out.append(q)
+            # resume after the counted noun, or after the number when the word after it was only looked at
+            # ("سفينتان أكثر من ألف طن": أكثر is not what the dual counts)
+            pos = m.end() if m.group("noun") else max(m.end("dual"), m.end("num"), m.end("range"), m.start() + 1)
+        else:  # a rejected match (a year: "منذ عام 2019 عشرات الطائرات") must not swallow the number after it
+            pos = (m.end("num") if m.group("num") else m.start() + 1) if m.end("num") > m.start() + 1 else m.start() + 1
     return out
 
 
