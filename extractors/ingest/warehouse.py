@@ -29,7 +29,7 @@ import duckdb
 
 MARTS = (
     "dim_articles", "dim_actors", "fct_transfers", "fct_statements", "fct_events",
-    "fct_file_ingestions", "fct_transfer_flows",
+    "fct_file_ingestions", "fct_transfer_flows", "fct_claims", "fct_transfer_deals", "fct_event_clusters",
 )
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 _WARN_STATUSES = {"warn"}
