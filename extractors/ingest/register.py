@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from extractors.ingest import lake, stories
 from extractors.schemas import ClusterRow, to_table
+from extractors.text import textnorm
 
 DEAL_WINDOW_DAYS = 730
 EVENT_WINDOW_DAYS = 1
@@ -112,6 +113,7 @@ class Mention:
     quantity_max: int | None
     quantity_unit: str | None
     status: str
+    item_text: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -131,8 +133,10 @@ class Deal:
     models: set[str] = field(default_factory=set)
     quantities: dict[str, tuple[int, int]] = field(default_factory=dict)  # unit -> (low, high) of claims
     last_date: date | None = None
+    words: set[str] = field(default_factory=set)  # folded words of the mentions' item texts
 
     def add(self, m: Mention) -> None:
+        self.words.update(item_words(m.item_text))
         if m.item_model:
             self.models.add(m.item_model)
         q = m.quantity()
@@ -143,8 +147,10 @@ class Deal:
         if m.published_date is not None and (self.last_date is None or m.published_date > self.last_date):
             self.last_date = m.published_date
 
-    def score(self, m: Mention) -> tuple[int, int] | None:
-        """None when ``m`` cannot belong to this deal, else (model agreement, quantity agreement)."""
+    def score(self, m: Mention) -> tuple[int, int, float] | None:
+        """None when ``m`` cannot belong to this deal, else (model agreement, quantity agreement, share of the
+        mention's item words the deal's mentions used): a mention naming no model ("صواريخ مضادة للسفن") goes
+        to the deal described in the same words rather than to any deal of the pair."""
         model = 0
         if m.item_model and self.models:
             if m.item_model not in self.models:
@@ -162,7 +168,16 @@ class Deal:
         if m.published_date is not None and self.last_date is not None:
             if abs((m.published_date - self.last_date).days) > DEAL_WINDOW_DAYS:
                 return None
-        return (model, quantity)
+        words = item_words(m.item_text)
+        overlap = round(len(words & self.words) / len(words), 3) if words else 0.0
+        return (model, quantity, overlap)
+
+
+def item_words(text: str | None) -> set[str]:
+    """Folded words of an item text, without numbers and one-letter tokens."""
+    if not text:
+        return set()
+    return {w for w in (textnorm.fold_token(t) for t in textnorm.tokenize(text)) if len(w) > 1 and not w.isdigit()}
 
 
 def _mention_order(m: Mention) -> tuple:
@@ -195,8 +210,8 @@ def assign_deals(new: list[Mention], existing: list[tuple[Mention, str]], batch_
             by_key.setdefault(m.key, []).append(best_deal)
             rows.append(ClusterRow("deal", m.row_id, best_deal.deal_id, None, None, batch_id))
         else:
-            rows.append(ClusterRow("deal", m.row_id, best_deal.deal_id, None, float(best[0] + best[1]),  # type: ignore[index]
-                                   batch_id))
+            rows.append(ClusterRow("deal", m.row_id, best_deal.deal_id, None,
+                                   float(best[0] + best[1] + best[2]), batch_id))  # type: ignore[index]
         best_deal.add(m)
     return rows
 
@@ -346,13 +361,13 @@ def _stories(con, new, old, batch_id: str) -> list[ClusterRow]:
 
 
 _TRANSFER_COLS = ("row_id, t.article_id, sentence_index, a.published_date, supplier_id, recipient_id, item_category, "
-                  "item_model, quantity_min, quantity_max, quantity_unit, status")
+                  "item_model, quantity_min, quantity_max, quantity_unit, status, item_text")
 
 
 def _mention(r: dict) -> Mention:
     return Mention(r["row_id"], r["article_id"], r["sentence_index"], r["published_date"], r["supplier_id"],
                    r["recipient_id"], r["item_category"], r["item_model"], r["quantity_min"], r["quantity_max"],
-                   r["quantity_unit"], r["status"])
+                   r["quantity_unit"], r["status"], r["item_text"] or "")
 
 
 def _deals(con, new, old, batch_id: str) -> list[ClusterRow]:
