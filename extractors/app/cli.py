@@ -187,6 +187,35 @@ def _evaluate_clusters(warehouse: Path, clusters: Path, min_f1: float | None) ->
     return min_f1 is not None and any(r["f1"] < min_f1 for r in scores.values())
 
 
+@app.command("register")
+def register_cmd(
+    data_dir: DataOpt = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="the register as known on this day (YYYY-MM-DD): articles published by then")] = None,
+    ingested_by: Annotated[str | None, typer.Option(
+        "--ingested-by", help="also only articles ingested by this time (ISO date or timestamp)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the deals as JSON")] = False,
+) -> None:
+    """Print the deal register (fct_transfer_deals): supplier -> recipient, item, status, sources, contested."""
+    from extractors.app import register
+
+    settings = Settings.from_env(data_dir=data_dir)
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+        if ingested_by:
+            datetime.fromisoformat(ingested_by)
+        rows = register.deal_register(settings, day, ingested_by)
+    except ValueError as exc:
+        raise fail(f"not an ISO date: {exc}") from None
+    except Exception as exc:
+        raise fail(exc) from None
+    if as_json:
+        print(dumps(rows))
+    else:
+        title = f"deal register as of {as_of}" if as_of else "deal register"
+        register.render(rows, console, f"{title} ({len(rows)} deals)")
+
+
 @app.command("bench")
 def bench_cmd(
     articles: Annotated[int, typer.Option("--articles", min=1, help="synthetic articles to generate")] = 1000,

@@ -61,36 +61,44 @@ def assign_stories(new: list[Article], existing: list[Article], story_of: dict[s
     """Story rows of ``new`` articles; ``existing`` are the lake's candidates (sharing a band key) with
     ``story_of`` their stories. Earlier-published new articles are placed first and can be matched by later ones."""
     buckets: dict[int, list[Article]] = {}
-    for art in existing:
+
+    def index(art: Article) -> None:
         for key in art.bands:
-            buckets.setdefault(key, []).append(art)
+            bucket = buckets.setdefault(key, [])
+            if len(bucket) < stories.BUCKET_CAP:
+                bucket.append(art)
+
+    for art in sorted(existing, key=lambda a: (a.published_date or _FAR, a.article_id)):
+        index(art)
     story_of = dict(story_of)
     rows = []
     for art in sorted(new, key=lambda a: (a.published_date or _FAR, a.article_id)):
-        seen: set[str] = set()
-        best: tuple[float, float, str] | None = None
-        best_art: Article | None = None
+        shared: dict[str, int] = {}
+        by_id: dict[str, Article] = {}
         for key in art.bands:
             for other in buckets.get(key, ()):
-                if other.article_id in seen or other.article_id == art.article_id:
-                    continue
-                seen.add(other.article_id)
-                j = stories.jaccard(art.minhash, other.minhash)
-                if not stories.is_copy(j, art.n_shingles, other.n_shingles):
-                    continue
-                c = stories.containment(j, art.n_shingles, other.n_shingles)
-                cand = (c, j, other.article_id)
-                if best is None or cand[:2] > best[:2] or (cand[:2] == best[:2] and cand[2] < best[2]):
-                    best, best_art = cand, other
-        if best_art is None:
+                if other.article_id != art.article_id:
+                    shared[other.article_id] = shared.get(other.article_id, 0) + 1
+                    by_id[other.article_id] = other
+        best: tuple[float, float, str] | None = None
+        best_art: Article | None = None
+        for other_id in sorted(shared, key=lambda k: (-shared[k], k))[: stories.MAX_CHECKS]:
+            other = by_id[other_id]
+            j = stories.jaccard(art.minhash, other.minhash)
+            if not stories.is_copy(j, art.n_shingles, other.n_shingles):
+                continue
+            c = stories.containment(j, art.n_shingles, other.n_shingles)
+            cand = (c, j, other.article_id)
+            if best is None or cand[:2] > best[:2] or (cand[:2] == best[:2] and cand[2] < best[2]):
+                best, best_art = cand, other
+        if best_art is None or best is None:
             story_of[art.article_id] = art.article_id
             rows.append(ClusterRow("story", art.article_id, art.article_id, None, None, batch_id))
         else:
             story_of[art.article_id] = story_of.get(best_art.article_id, best_art.article_id)
             rows.append(ClusterRow("story", art.article_id, story_of[art.article_id], best_art.article_id,
-                                   round(best[0], 4), batch_id))  # type: ignore[index]
-        for key in art.bands:
-            buckets.setdefault(key, []).append(art)
+                                   round(best[0], 4), batch_id))
+        index(art)
     return rows
 
 
@@ -342,8 +350,14 @@ def _stories(con, new, old, batch_id: str) -> list[ClusterRow]:
                 f"{new('fingerprints')}")
     known = _records(con, f"""
         with cand as (
-            select distinct f.article_id from (select article_id, unnest(bands) as band from {old('fingerprints')}) f
-            join new_bands using (band)
+            -- the first BUCKET_CAP articles of each band key the new ones share (see stories.BUCKET_CAP)
+            select distinct article_id from (
+                select f.article_id from (
+                    select article_id, batch_id, unnest(bands) as band from {old('fingerprints')}
+                ) f
+                join new_bands using (band)
+                qualify row_number() over (partition by band order by batch_id, article_id) <= {stories.BUCKET_CAP}
+            )
         )
         select f.article_id, a.published_date, f.minhash, f.bands, f.n_shingles, c.cluster_id as story_id
         from {old('fingerprints')} f

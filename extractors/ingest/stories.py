@@ -8,13 +8,17 @@ text's shingles the longer one also has) reaches ``CONTAINMENT_MIN`` and its est
 ``JACCARD_MIN``. Containment, not Jaccard alone, because republications cut paragraphs: a copy keeping half
 of a wire story shares half of the shingles of the original but nearly all of its own.
 
-Band keys: 32 bands of 4 MinHash values, so a pair with Jaccard 0.5 is a candidate with probability 0.87,
-0.6 with 0.98, 0.2 with 0.05 (1 - (1 - J^4)^32); candidates are then checked on the whole signature.
+Band keys: 63 bands of 2 MinHash values, so a pair with Jaccard 0.3 is a candidate with probability 0.997,
+0.2 with 0.92, 0.1 with 0.47 (1 - (1 - J^2)^63): a copy keeping a third of the original is still found;
+candidates are then checked on the whole signature. A band shared by very many articles (a story copied
+hundreds of times, a stock paragraph) keeps only its first ``BUCKET_CAP`` members: a new copy still meets the
+story through them, and a new article costs at most ``MAX_CHECKS`` signature comparisons, those sharing the
+most band keys first. The thresholds were chosen on a generated corpus (tests/near_duplicates.py, seed 1) and
+are tested on another (seed 15): 2,000 copies and 2,000 distinct articles on the same topics.
 """
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from functools import cache
 
@@ -25,13 +29,15 @@ from extractors.schemas import FingerprintRow
 from extractors.text import textnorm
 from extractors.text.lexicon import load_csv
 
-NUM_PERM = 128
-BANDS = 32
+NUM_PERM = 126
+BANDS = 63
 ROWS = NUM_PERM // BANDS
 SHINGLE = 3
 SEED = 7
 CONTAINMENT_MIN = 0.6  # share of the shorter text's shingles found in the other
-JACCARD_MIN = 0.2  # and at least this Jaccard (a short text inside a long unrelated one is no copy)
+JACCARD_MIN = 0.3  # and at least this Jaccard (a short text inside a long unrelated one is no copy)
+BUCKET_CAP = 16  # members kept per band key
+MAX_CHECKS = 16  # candidates compared per new article, those sharing the most band keys first
 
 
 class Fingerprint:
@@ -62,14 +68,16 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
 
 
+_BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xBF58476D1CE4E5B9)
+
+
 def band_keys(values: np.ndarray) -> list[int]:
-    """One signed 64-bit key per band: a hash of the band's number and its MinHash values."""
-    keys = []
-    for band in range(BANDS):
-        chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
-        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+    """One signed 64-bit key per band: the band's two 32-bit MinHash values as one 64-bit word, mixed with the
+    band's number (so equal values in different bands do not collide)."""
+    pairs = values.astype("<u4").reshape(BANDS, ROWS).copy().view("<u8").reshape(BANDS)
+    with np.errstate(over="ignore"):
+        keys = pairs * np.uint64(0x9E3779B97F4A7C15) + _BAND_SALT
+    return keys.view("<i8").tolist()
 
 
 def fingerprint(text: str) -> Fingerprint:

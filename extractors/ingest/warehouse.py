@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import shutil
 import tempfile
@@ -209,6 +210,31 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
     if result.ok and (seeded or not views_current):
         _stamp(building, {**{t: seeds_stamp for t in seeds}, **{v: views_stamp for v in views}})
     return result, docs_html
+
+
+def compile_model(lake_dir: Path, warehouse_path: Path, model: str, dbt_vars: dict[str, str] | None = None) -> str:
+    """The SQL of ``model`` compiled with ``dbt_vars`` (e.g. ``{"as_of": "2024-03-01"}``) against
+    ``warehouse_path``: a query a read-only connection to that warehouse can run, leaving the built table as it
+    is (``mirsad register --as-of`` uses it to rebuild the register as known on a day without touching it)."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    project = dbt_project_dir()
+    with tempfile.TemporaryDirectory(prefix="mirsad-dbt-") as tmp, \
+            _env(MIRSAD_LAKE_DIR=str(Path(lake_dir).resolve()), MIRSAD_WAREHOUSE=str(Path(warehouse_path).resolve())):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # compile prints the SQL it made
+                result = dbtRunner().invoke([
+                    "compile", "--select", model, "--vars", json.dumps(dbt_vars or {}),
+                    "--project-dir", str(project), "--profiles-dir", str(project), "--target-path", f"{tmp}/target",
+                    "--log-path", f"{tmp}/logs", "--quiet", "--no-write-json",
+                ])
+        finally:
+            _close_dbt_duckdb()
+    if not result.success or not result.result:
+        raise WarehouseBuildError(f"dbt compile of {model} failed: {result.exception}", [model])
+    return str(result.result.results[0].node.compiled_code)
 
 
 # --- stamps: what a warehouse file was last built with -----------------------------------------

@@ -26,6 +26,7 @@ mentions as (
         c.claimant_actor_id,
         c.outlet_key,
         c.source_name,
+        c.story_id,
         coalesce(so.story_origin, c.origin, c.story_id, c.article_id) as origin_key,
         c.published_date,
         c.ingested_at,
@@ -98,7 +99,8 @@ confidence as (
 first_report as (
     select deal_id, source_name as first_reported_by, origin_key as first_origin
     from mentions
-    qualify row_number() over (partition by deal_id order by published_date nulls last, ingested_at, row_id) = 1
+    qualify row_number() over (partition by deal_id order by published_date nulls last, article_id <> story_id, ingested_at, row_id
+    ) = 1
 ),
 
 deals as (
