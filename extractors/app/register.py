@@ -39,7 +39,7 @@ def deal_register(settings: Settings, as_of: date | None = None, ingested_by: st
         source = f"({warehouse.compile_model(settings.lake_dir, path, 'fct_transfer_deals', dbt_vars)})"
     con = duckdb.connect(str(path), read_only=True)
     try:
-        if not con.execute("select count(*) from duckdb_tables() where table_name = 'fct_transfer_deals'").fetchone()[0]:
+        if not con.execute("select count(*) from duckdb_tables() where table_name = 'fct_transfer_deals'").fetchall()[0][0]:
             raise RegisterError(f"no fct_transfer_deals in {path}: rebuild the warehouse (`mirsad run`)")
         return con.sql(
             f"select {', '.join(_COLUMNS)} from {source} as deals "

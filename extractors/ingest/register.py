@@ -156,7 +156,8 @@ class Deal:
             self.last_date = m.published_date
 
     def score(self, m: Mention) -> tuple[int, int, float] | None:
-        """None when ``m`` cannot belong to this deal, else (model agreement, quantity agreement, share of the
+        """None when ``m`` cannot belong to this deal, else (model agreement, quantity agreement: 2 when the
+        ranges overlap, 1 for a delivery of part of the number claimed, 0 when unknown, share of the
         mention's item words the deal's mentions used): a mention naming no model ("صواريخ مضادة للسفن") goes
         to the deal described in the same words rather than to any deal of the pair."""
         model = 0
@@ -172,7 +173,7 @@ class Deal:
             part = m.status in PARTIAL_STATUSES and q[1] <= known[1]
             if not (overlaps or part):
                 return None
-            quantity = 1
+            quantity = 2 if overlaps else 1
         if m.published_date is not None and self.last_date is not None:
             if abs((m.published_date - self.last_date).days) > DEAL_WINDOW_DAYS:
                 return None
@@ -434,4 +435,4 @@ def _events(con, new, old, batch_id: str) -> list[ClusterRow]:
 
 
 def _records_params(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
-    return con.execute(sql, params).to_arrow_table().to_pylist()
+    return con.sql(sql, params=params).to_arrow_table().to_pylist()
