@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+REGISTER_MODELS = ("stg_fingerprints", "stg_clusters", "fct_claims", "fct_transfer_deals", "fct_event_clusters")
 MARTS = (
     "dim_articles", "dim_actors", "fct_transfers", "fct_statements", "fct_events",
     "fct_file_ingestions", "fct_transfer_flows", "fct_claims", "fct_transfer_deals", "fct_event_clusters",
@@ -47,6 +48,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     seeded: bool = False  # the seeds were (re)loaded: first build, full refresh, or a seed file changed
     views_rebuilt: bool = False  # the view models were re-created: first build, full refresh, project changed
+    node_seconds: dict[str, float] = field(default_factory=dict)  # model name -> seconds dbt took to build it
 
 
 class WarehouseBuildError(RuntimeError):
@@ -324,6 +326,7 @@ def _summarise(runs: list[Any]) -> BuildResult:
             status = str(node_result.status).lower()
             if kind.endswith("model"):
                 result.n_models += 1
+                result.node_seconds[node.name] = float(getattr(node_result, "execution_time", 0.0) or 0.0)
             elif kind.endswith("test"):
                 result.n_tests += 1
             if status in _FAILED_STATUSES:
