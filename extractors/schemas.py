@@ -31,6 +31,7 @@ EVENT_TYPES = (
 DATE_GRANULARITIES = ("day", "week", "month", "year")
 PUBLISHED_DATE_SOURCES = ("sidecar", "text", "url")
 INGESTION_STATUSES = ("processed", "duplicate", "quarantined")
+CLUSTER_KINDS = ("story", "deal", "event")  # what a `clusters` lake row groups: articles, transfer or event rows
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # Stream-Safe Text Format (Unicode UAX #15, section 13): after 30 combining marks in a row a COMBINING
@@ -167,6 +168,31 @@ class IngestionRow:
     ingested_at: datetime
 
 
+@dataclass
+class FingerprintRow:
+    """An article's near-duplicate fingerprint and credited agency (ingest/stories.py)."""
+
+    article_id: str
+    minhash: bytes
+    bands: list[int]
+    n_shingles: int
+    origin: str | None
+    batch_id: str = ""
+
+
+@dataclass
+class ClusterRow:
+    """One member's cluster, assigned once when its batch is committed (ingest/register.py) and never changed:
+    a story (member = article_id), a deal (member = transfer row_id) or an event (member = event row_id)."""
+
+    kind: str
+    member_id: str
+    cluster_id: str
+    matched_id: str | None
+    score: float | None
+    batch_id: str = ""
+
+
 _TS = pa.timestamp("us", tz="UTC")
 
 ARTICLES_SCHEMA = pa.schema([
@@ -202,6 +228,15 @@ INGESTIONS_SCHEMA = pa.schema([
     ("mtime_ns", pa.int64()), ("status", pa.string()), ("reason", pa.string()), ("article_id", pa.string()),
     ("duplicate_of", pa.string()), ("run_id", pa.string()), ("batch_id", pa.string()), ("ingested_at", _TS),
 ])
+FINGERPRINTS_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("minhash", pa.binary()), ("bands", pa.list_(pa.int64())),
+    ("n_shingles", pa.int64()), ("origin", pa.string()), ("batch_id", pa.string()),
+])
+CLUSTERS_SCHEMA = pa.schema([
+    ("kind", pa.string()), ("member_id", pa.string()), ("cluster_id", pa.string()), ("matched_id", pa.string()),
+    ("score", pa.float64()), ("batch_id", pa.string()),
+])
+
 
 def row_id(article_id: str, sentence_index: int, *parts: str) -> str:
     """Stable key of a fact row: the article, the sentence and what identifies the row within it."""
@@ -215,6 +250,8 @@ LAKE_TABLES: dict[str, tuple[type, pa.Schema]] = {
     "statements": (StatementRow, STATEMENTS_SCHEMA),
     "events": (EventRow, EVENTS_SCHEMA),
     "ingestions": (IngestionRow, INGESTIONS_SCHEMA),
+    "fingerprints": (FingerprintRow, FINGERPRINTS_SCHEMA),
+    "clusters": (ClusterRow, CLUSTERS_SCHEMA),
 }
 
 
@@ -237,3 +274,4 @@ class ArticleExtraction:
     transfers: list[TransferRow] = field(default_factory=list)
     statements: list[StatementRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
+    fingerprint: FingerprintRow | None = None

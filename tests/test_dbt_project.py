@@ -50,6 +50,14 @@ CONTRACT_COLUMNS = {
     "dim_actors": {"actor_id", "name_ar", "name_en", "actor_type", "parent_id"},
     "fct_transfer_flows": {"supplier_id", "recipient_id", "item_category", "status", "n_rows", "n_articles",
                            "first_published_date", "last_published_date"},
+    "fct_transfer_deals": {"deal_id", "supplier_id", "recipient_id", "item_category", "item_models", "first_reported",
+                           "last_reported", "n_mentions", "n_articles", "n_outlets", "n_origins", "latest_status",
+                           "status_history", "quantity_low", "quantity_best", "quantity_high", "claimed_by",
+                           "denied_by", "contested", "confidence", "mention_row_ids"},
+    "fct_event_clusters": {"cluster_id", "event_type", "actor_ids", "event_date", "first_reported", "n_mentions",
+                           "n_outlets", "n_origins", "mention_row_ids"},
+    "fct_claims": {"claim_id", "mention_table", "row_id", "cluster_id", "polarity", "claimant_actor_id",
+                   "statement_row_id"},
 }
 
 
@@ -214,7 +222,8 @@ def test_build_creates_marts_with_contract_columns(dbt_project: Path, lake: Path
     assert result.n_models >= len(MARTS) and result.n_tests > 30
     assert warehouse_counts(warehouse) == {
         "dim_articles": 2, "dim_actors": 6, "fct_transfers": 2, "fct_statements": 1, "fct_events": 2,
-        "fct_file_ingestions": 4, "fct_transfer_flows": 2,
+        "fct_file_ingestions": 4, "fct_transfer_flows": 2, "fct_claims": 4, "fct_transfer_deals": 2,
+        "fct_event_clusters": 2,
     }
     for mart, expected in CONTRACT_COLUMNS.items():
         columns = {name for (name,) in query(warehouse, f"select column_name from information_schema.columns "
@@ -333,7 +342,7 @@ def test_views_recreated_only_when_project_or_lake_place_changes(dbt_project: Pa
                 ingestions=[ingestion("a3.txt", BATCH_2, "processed", "a3")])
     second = build_warehouse(lake, warehouse)
     assert not second.views_rebuilt and second.n_tests == first.n_tests
-    assert second.n_models == first.n_models - 5
+    assert second.n_models == first.n_models - 7  # the 7 staging views
     assert query(warehouse, "select distinct marker from stg_articles") == [("kept",)]
     assert warehouse_counts(warehouse)["dim_articles"] == 3
 
@@ -442,3 +451,36 @@ def test_warehouse_counts_skips_missing_marts(tmp_path: Path) -> None:
     con.close()
     assert warehouse_counts(warehouse) == {"dim_articles": 2}
     assert os.path.exists(warehouse)
+
+
+@pytest.mark.slow
+def test_stories_near_duplicate_of_follows_the_earliest_copy(dbt_project: Path, lake: Path, tmp_path: Path) -> None:
+    """A story's near_duplicate_of names its earliest copy, also when that copy is delivered in a later batch
+    (the older members' rows are rewritten); the story id and the deal id stay those first assigned."""
+    from extractors.schemas import ClusterRow
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    write_batch(lake, BATCH_2,
+                articles=[article("c1", BATCH_2, published=date(2025, 2, 21))],
+                transfers=[transfer("t4", "c1", BATCH_2, "IRN", "RUS", qmin=200, qmax=999)],
+                clusters=[ClusterRow("story", "c1", "c1", None, None, BATCH_2),
+                          ClusterRow("deal", "t4", "deal-t4", None, None, BATCH_2)],
+                ingestions=[ingestion("c1.txt", BATCH_2, "processed", "c1")])
+    build_warehouse(lake, warehouse)
+    assert query(warehouse, "select story_id, near_duplicate_of from dim_articles where article_id = 'c1'") == [
+        ("c1", None)]
+    # an earlier-published copy of c1 arrives later and joins its story (and its deal)
+    write_batch(lake, BATCH_3,
+                articles=[article("c0", BATCH_3, published=date(2025, 2, 19))],
+                transfers=[transfer("t5", "c0", BATCH_3, "IRN", "RUS", qmin=200, qmax=999)],
+                clusters=[ClusterRow("story", "c0", "c1", "c1", 0.9, BATCH_3),
+                          ClusterRow("deal", "t5", "deal-t4", None, 2.0, BATCH_3)],
+                ingestions=[ingestion("c0.txt", BATCH_3, "processed", "c0")])
+    build_warehouse(lake, warehouse)
+    rows = dict(query(warehouse, "select article_id, story_id || ':' || coalesce(near_duplicate_of, '-') "
+                                 "from dim_articles where article_id in ('c0', 'c1')"))
+    assert rows == {"c0": "c1:-", "c1": "c1:c0"}
+    deals = query(warehouse, "select deal_id, n_articles, n_origins from fct_transfer_deals where deal_id = 'deal-t4'")
+    assert deals == [("deal-t4", 2, 1)]  # two copies of one story: one origin
+    # a mention without a clusters row (a lake from before the register) is a deal of its own
+    assert query(warehouse, "select deal_id from fct_transfer_deals where deal_id = 'deal-t1'") == [("deal-t1",)]

@@ -164,10 +164,26 @@ def _stages(timings: dict[str, float]) -> dict[str, float]:
         "read+decode (cpu)": timings.get("read_cpu", 0.0),
         "extract (cpu)": timings.get("extract_cpu", 0.0),
         "extract stage (wall)": timings.get("extract_wall", 0.0),
-        "write lake": timings.get("write_cpu", 0.0) + timings.get("commit", 0.0),
+        "write lake": timings.get("write_cpu", 0.0) + timings.get("commit", 0.0) - timings.get("register", 0.0),
         "dbt build": timings.get("build", 0.0),
         "total": timings.get("total", 0.0),
+        # the cross-article register (issue 15): fingerprints in the workers (CPU, spread over them), the
+        # assignment of stories, deals and events at commit, and its dbt models (inside "dbt build")
+        "register: fingerprints (cpu)": timings.get("fingerprint_cpu", 0.0),
+        "register: assign at commit": timings.get("register", 0.0),
+        "register: dbt models": timings.get("build_register", 0.0),
     }
+
+
+def register_share(timings: dict[str, float], workers: int) -> float | None:
+    """Percent of the run's wall time the register layer adds: its commit step and dbt models, plus the
+    fingerprints' CPU time divided over the workers that ran them."""
+    total = timings.get("total", 0.0)
+    if not total:
+        return None
+    added = (timings.get("fingerprint_cpu", 0.0) / max(1, workers) + timings.get("register", 0.0)
+             + timings.get("build_register", 0.0))
+    return round(100 * added / max(total - added, 1e-9), 1)
 
 
 def run_bench(n_articles: int, *, workers: int | None = None, incremental: int = 0, keep: bool = False,
@@ -207,6 +223,7 @@ def run_bench(n_articles: int, *, workers: int | None = None, incremental: int =
             "reference_matches": ref_matches,
             "pipeline_over_reference": round(total / ref_seconds, 1) if ref_seconds else None,
             "data_dir": str(data_dir) if keep else None,
+            "register_added_percent": register_share(first.timings, settings.workers),
         }
         if incremental:
             t = time.perf_counter()
@@ -218,6 +235,7 @@ def run_bench(n_articles: int, *, workers: int | None = None, incremental: int =
                 "counts": second.counts,
                 "stages": {k: round(v, 3) for k, v in _stages(second.timings).items()},
                 "cost_vs_first_percent": round(100 * second.timings["total"] / total, 1) if total else None,
+                "register_added_percent": register_share(second.timings, settings.workers),
             }
         report["peak_rss"] = peak_rss_mb()
         # the whole command, wall clock: corpus generation + pipeline run(s) + reference pass
@@ -249,6 +267,8 @@ def render(report: dict[str, Any], console: Console) -> None:
     console.print(f"extraction alone: {report['extract_articles_per_cpu_second']} articles per CPU second (per core)")
     console.print(f"reference (1 core, decode + {report['reference_terms']}-term regex): "
                   f"{report['reference_seconds']:.2f}s; pipeline / reference = {report['pipeline_over_reference']}")
+    console.print(f"register layer adds {report['register_added_percent']}% to the run"
+                  + (f" ({inc['register_added_percent']}% to the incremental run)" if inc else ""))
     if inc:
         console.print(f"incremental run: {inc['cost_vs_first_percent']}% of the first run's time")
     pipeline = report["stages"].get("total", 0.0) + (inc["stages"].get("total", 0.0) if inc else 0.0)

@@ -205,12 +205,16 @@ def extract_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    gold: Annotated[Path, typer.Option("--gold", help="folder of gold JSON files (one per article)")],
+    gold: Annotated[Path | None, typer.Option("--gold", help="folder of gold JSON files (one per article)")] = None,
     data_dir: DataOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures to this file")] = None,
     min_f1: Annotated[float | None, typer.Option("--min-f1", help="exit 1 when macro F1 is below this")] = None,
     diffs: Annotated[bool, typer.Option("--diffs/--no-diffs",
                                         help="after the figures, list each miss and false positive per file")] = True,
+    clusters: Annotated[Path | None, typer.Option(
+        "--clusters", help="gold clusters JSON (deals, events, stories): score the register pairwise")] = None,
+    min_cluster_f1: Annotated[float | None, typer.Option(
+        "--min-cluster-f1", help="exit 1 when a cluster F1 is below this")] = None,
 ) -> None:
     """Score the warehouse against your gold files (same figures and table as the project's scorer).
 
@@ -219,17 +223,65 @@ def evaluate_cmd(
     """
     from extractors.app import evaluate
 
+    if gold is None and clusters is None:
+        raise fail("give --gold (per-article gold files), --clusters (gold clusters file) or both")
     settings = Settings.from_env(data_dir=data_dir)
+    failed = False
+    if gold is not None:
+        try:
+            result = evaluate.evaluate(settings.warehouse_path, gold, json_out)
+        except Exception as exc:
+            raise fail(exc) from None
+        print(evaluate.format_table(result))
+        if diffs:
+            print()
+            print(evaluate.format_diffs(result))
+        failed = min_f1 is not None and result["macro_f1"] < min_f1
+    if clusters is not None:
+        failed = _evaluate_clusters(settings.warehouse_path, clusters, min_cluster_f1) or failed
+    if failed:
+        raise typer.Exit(1)
+
+
+def _evaluate_clusters(warehouse: Path, clusters: Path, min_f1: float | None) -> bool:
+    """Print the register's cluster scores; True when one is below ``min_f1``."""
+    from extractors.app import evaluate
+
     try:
-        result = evaluate.evaluate(settings.warehouse_path, gold, json_out)
+        scores = evaluate.evaluate_clusters(warehouse, clusters)
     except Exception as exc:
         raise fail(exc) from None
-    print(evaluate.format_table(result))
-    if diffs:
-        print()
-        print(evaluate.format_diffs(result))
-    if min_f1 is not None and result["macro_f1"] < min_f1:
-        raise typer.Exit(1)
+    print(evaluate.format_cluster_table(scores))
+    return min_f1 is not None and any(r["f1"] < min_f1 for r in scores.values())
+
+
+@app.command("register")
+def register_cmd(
+    data_dir: DataOpt = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="the register as known on this day (YYYY-MM-DD): articles published by then")] = None,
+    ingested_by: Annotated[str | None, typer.Option(
+        "--ingested-by", help="also only articles ingested by this time (ISO date or timestamp)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the deals as JSON")] = False,
+) -> None:
+    """Print the deal register (fct_transfer_deals): supplier -> recipient, item, status, sources, contested."""
+    from extractors.app import register
+
+    settings = Settings.from_env(data_dir=data_dir)
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+        if ingested_by:
+            datetime.fromisoformat(ingested_by)
+        rows = register.deal_register(settings, day, ingested_by)
+    except ValueError as exc:
+        raise fail(f"not an ISO date: {exc}") from None
+    except Exception as exc:
+        raise fail(exc) from None
+    if as_json:
+        print(dumps(rows))
+    else:
+        title = f"deal register as of {as_of}" if as_of else "deal register"
+        register.render(rows, console, f"{title} ({len(rows)} deals)")
 
 
 @app.command("bench")

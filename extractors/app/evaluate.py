@@ -418,3 +418,92 @@ def evaluate(warehouse_path: Path, gold_dir: Path, json_out: Path | None = None)
     if json_out is not None:
         Path(json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
+
+
+# ---------------------------------------------------------------- clusters (the cross-article register)
+
+
+def pairwise_prf(gold: dict[Any, Any], pred: dict[Any, Any]) -> dict[str, Any]:
+    """Pairwise precision/recall/F1 of two clusterings of the same elements (element -> cluster label):
+    a pair is predicted when both elements share a predicted cluster, gold when they share a gold one."""
+    elements = sorted(gold, key=str)
+    tp = n_pred = n_gold = 0
+    for i, a in enumerate(elements):
+        for b in elements[i + 1:]:
+            same_gold = gold[a] == gold[b]
+            same_pred = pred[a] == pred[b]
+            tp += same_gold and same_pred
+            n_gold += same_gold
+            n_pred += same_pred
+    return {**prf(tp, n_pred, n_gold), "elements": len(elements)}
+
+
+def _gold_mentions(con: duckdb.DuckDBPyConnection, kind: str, clusters: list[dict[str, Any]]
+                   ) -> tuple[dict[Any, Any], dict[Any, Any], list[str]]:
+    """Gold and predicted labels of every gold mention's rows; a gold mention without a row is an element of
+    its own (a missed mention: it can only lower recall)."""
+    if kind == "deals":
+        table, mart, label, filt = "fct_transfers", "fct_transfer_deals", "deal_id", "item_category"
+    else:
+        table, mart, label, filt = "fct_events", "fct_event_clusters", "cluster_id", "event_type"
+    facts, marts, articles = find_table(con, table), find_table(con, mart), find_table(con, "dim_articles")
+    rows = con.execute(
+        f"select a.source_file, f.sentence_index, f.{filt}, f.row_id, m.{label} "
+        f"from {facts} f join {articles} a using (article_id) "
+        f"left join (select {label}, unnest(mention_row_ids) as row_id from {marts}) m using (row_id)"
+    ).fetchall()
+    by_place: dict[tuple[str, int], list[tuple[str, str, str | None]]] = {}
+    for source_file, sentence, value, row_id, cluster in rows:
+        by_place.setdefault((source_file, sentence), []).append((value, row_id, cluster))
+    gold: dict[Any, Any] = {}
+    pred: dict[Any, Any] = {}
+    missed: list[str] = []
+    for n, cluster in enumerate(clusters):
+        for m in cluster["mentions"]:
+            want = m.get(filt)
+            found = [r for r in by_place.get((m["file"], int(m["sentence"])), []) if want in (None, r[0])]
+            if not found:
+                key = f"missed:{m['file']}#{m['sentence']}"
+                gold[key], pred[key] = n, key
+                missed.append(f"{m['file']}#{m['sentence']}")
+            for _value, row_id, label_value in found:
+                gold[row_id], pred[row_id] = n, label_value or f"unclustered:{row_id}"
+    return gold, pred, missed
+
+
+def evaluate_clusters(warehouse: Path, gold_file: Path) -> dict[str, Any]:
+    """Score the register against a gold clusters file (examples/stories/gold_clusters.json is one):
+    pairwise precision/recall/F1 of the mentions in deals and event clusters, and of the articles in stories."""
+    gold_file, warehouse = Path(gold_file), Path(warehouse)
+    if not gold_file.is_file():
+        raise EvaluationError(f"gold clusters file not found: {gold_file}")
+    if not warehouse.exists():
+        raise EvaluationError(f"warehouse not found: {warehouse} (run `mirsad run` first)")
+    spec = json.loads(gold_file.read_text(encoding="utf-8"))
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        result: dict[str, Any] = {}
+        for kind in ("deals", "events"):
+            if kind not in spec:
+                continue
+            gold, pred, missed = _gold_mentions(con, kind, spec[kind])
+            result[kind] = {**pairwise_prf(gold, pred), "missed_mentions": missed}
+        if "stories" in spec:
+            articles = dict(con.execute(
+                f"select source_file, story_id from {find_table(con, 'dim_articles')}").fetchall())
+            group = {f: n for n, files in enumerate(spec["stories"]) for f in files}
+            gold = {f: group.get(f, f"alone:{f}") for f in articles}
+            result["stories"] = pairwise_prf(gold, articles)
+    finally:
+        con.close()
+    return result
+
+
+def format_cluster_table(result: dict[str, Any]) -> str:
+    lines = [f"{'clusters':<10} {'pairs tp':>8} {'pred':>6} {'gold':>6} {'P':>7} {'R':>7} {'F1':>7}"]
+    for kind, r in result.items():
+        lines.append(f"{kind:<10} {r['tp']:>8} {r['pred']:>6} {r['gold']:>6} "
+                     f"{r['precision']:>7.3f} {r['recall']:>7.3f} {r['f1']:>7.3f}")
+        if r.get("missed_mentions"):
+            lines.append(f"  missed mentions (no extracted row): {', '.join(r['missed_mentions'])}")
+    return "\n".join(lines)

@@ -108,7 +108,16 @@ def recover(lake_dir: Path) -> list[str]:
 
 def init_lake(lake_dir: Path) -> None:
     """Create the lake with its empty init batch (so every table's glob matches) if it is not there."""
-    if (batches_dir(lake_dir) / INIT_BATCH_ID).is_dir():
+    init = batches_dir(lake_dir) / INIT_BATCH_ID
+    if init.is_dir():
+        # a lake made before a table was added: give its init batch the new table, empty, so the table's glob
+        # matches (an empty file is what the init batch holds anyway; written aside and renamed into place)
+        for name, (_, schema) in LAKE_TABLES.items():
+            path = init / f"{name}.parquet"
+            if not path.exists():
+                tmp = init / f".{name}.parquet.tmp"
+                _write_parquet(schema.empty_table(), tmp)
+                os.replace(tmp, path)
         return
     discard_staged(lake_dir, [INIT_BATCH_ID])
     stage_batch(lake_dir, INIT_BATCH_ID, {})

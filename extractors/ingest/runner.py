@@ -36,7 +36,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors.ingest import lake
+from extractors.ingest import lake, register
 from extractors.ingest.config import Settings
 from extractors.ingest.locking import LockBusy, data_dir_lock
 from extractors.ingest.summary import FACT_TABLES, RunSummary
@@ -421,7 +421,7 @@ _NO_FREEZER = _NoFreezer()
 
 def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_worker: bool = False) -> BatchResult:
     from extractors.facts import pipeline
-    from extractors.ingest import reading
+    from extractors.ingest import reading, stories
 
     batch_id = lake.new_batch_id()
     ingested_at = datetime.now(UTC)
@@ -489,8 +489,11 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
                 timings["extract"] += time.process_time() - t1
                 record(path, sha, rr.size_bytes, rr.mtime_ns, "quarantined", f"extract_error: {_one_line(exc)}")
                 continue
-            timings["extract"] += time.process_time() - t1
+            t2 = time.process_time()
+            timings["extract"] += t2 - t1
             article_id = ex.article.article_id
+            ex.fingerprint = stories.fingerprint_row(article_id, rr.text, batch_id)
+            timings["fingerprint"] += time.process_time() - t2
             in_batch.add(article_id)
             extractions.append(ex)
             record(path, sha, rr.size_bytes, rr.mtime_ns, "processed", article_id=article_id)
@@ -504,6 +507,7 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
         "statements": to_table("statements", [r for e in extractions for r in e.statements]),
         "events": to_table("events", [r for e in extractions for r in e.events]),
         "ingestions": to_table("ingestions", ingestions),
+        "fingerprints": to_table("fingerprints", [e.fingerprint for e in extractions if e.fingerprint is not None]),
     }
     lake.stage_batch(settings.lake_dir, batch_id, tables)
     timings["write"] += time.perf_counter() - t2
@@ -605,7 +609,12 @@ def commit_batches(settings: Settings, batch_ids: list[str], run_id: str) -> dic
         lake.discard_staged(lake_dir, batch_ids)
         return result
     parts = {name: _fact_parts(lake_dir, name, batch_ids, keep, commit_id, rows) for name in FACT_TABLES}
-    lake.write_batch_streaming(lake_dir, commit_id, {"ingestions": ingestion_parts, **parts})
+    fingerprints = _fact_parts(lake_dir, "fingerprints", batch_ids, keep, commit_id, Counter())
+    lake.write_batch_streaming(lake_dir, commit_id, {"ingestions": ingestion_parts, **parts,
+                                                     "fingerprints": fingerprints})
+    t = time.perf_counter()
+    register.assign_clusters(lake_dir, commit_id)  # stories, deals, events of the new rows (clusters.parquet)
+    result["register_seconds"] = time.perf_counter() - t
     test_pause("commit")
     lake.commit_batch(lake_dir, commit_id)
     test_pause("commit_after_rename")
@@ -703,13 +712,14 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
         with _progress(progress, len(found.candidates)) as advance:
             results = _extract_all(settings, batches, run_id, advance)
         timings["extract_wall"] = time.perf_counter() - t
-        for key in ("read", "extract", "write"):
+        for key in ("read", "extract", "fingerprint", "write"):
             timings[f"{key}_cpu"] = sum(r.timings.get(key, 0.0) for r in results)
 
         t = time.perf_counter()
         committed = commit_batches(settings, [r.batch_id for r in results], run_id)
         pa.default_memory_pool().release_unused()  # the commit's Arrow buffers go back before dbt/DuckDB grow
         timings["commit"] = time.perf_counter() - t
+        timings["register"] = committed.get("register_seconds", 0.0)
         summary.batch_id = committed["batch_id"]
         summary.counts = {s: committed[s] for s in INGESTION_STATUSES}
         summary.rows = committed["rows"]
@@ -726,6 +736,10 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
             if not result.ok:
                 raise BuildFailed(f"dbt build failed: {'; '.join(map(str, result.failures)) or 'see dbt logs'}")
             summary.built = True
+            # the register's own models (dim_articles' story columns are part of its build, not counted)
+            from extractors.ingest.warehouse import REGISTER_MODELS
+
+            timings["build_register"] = sum(result.node_seconds.get(m, 0.0) for m in REGISTER_MODELS)
             summary.docs_path = str(result.docs_path) if result.docs_path else None
         timings["build"] = time.perf_counter() - t
         if settings.warehouse_path.exists():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import logging
 import os
 import re
@@ -29,9 +30,10 @@ from typing import Any
 
 import duckdb
 
+REGISTER_MODELS = ("stg_fingerprints", "stg_clusters", "fct_claims", "fct_transfer_deals", "fct_event_clusters")
 MARTS = (
     "dim_articles", "dim_actors", "fct_transfers", "fct_statements", "fct_events",
-    "fct_file_ingestions", "fct_transfer_flows",
+    "fct_file_ingestions", "fct_transfer_flows", "fct_claims", "fct_transfer_deals", "fct_event_clusters",
 )
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 _WARN_STATUSES = {"warn"}
@@ -48,6 +50,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     seeded: bool = False  # the seeds were (re)loaded: first build, full refresh, or a seed file changed
     views_rebuilt: bool = False  # the view models were re-created: first build, full refresh, project changed
+    node_seconds: dict[str, float] = field(default_factory=dict)  # model name -> seconds dbt took to build it
 
 
 class WarehouseBuildError(RuntimeError):
@@ -269,6 +272,31 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
     return result, docs_html
 
 
+def compile_model(lake_dir: Path, warehouse_path: Path, model: str, dbt_vars: dict[str, str] | None = None) -> str:
+    """The SQL of ``model`` compiled with ``dbt_vars`` (e.g. ``{"as_of": "2024-03-01"}``) against
+    ``warehouse_path``: a query a read-only connection to that warehouse can run, leaving the built table as it
+    is (``mirsad register --as-of`` uses it to rebuild the register as known on a day without touching it)."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    project = dbt_project_dir()
+    with tempfile.TemporaryDirectory(prefix="mirsad-dbt-") as tmp, \
+            _env(MIRSAD_LAKE_DIR=str(Path(lake_dir).resolve()), MIRSAD_WAREHOUSE=str(Path(warehouse_path).resolve())):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # compile prints the SQL it made
+                result = dbtRunner().invoke([
+                    "compile", "--select", model, "--vars", json.dumps(dbt_vars or {}),
+                    "--project-dir", str(project), "--profiles-dir", str(project), "--target-path", f"{tmp}/target",
+                    "--log-path", f"{tmp}/logs", "--quiet", "--no-write-json",
+                ])
+        finally:
+            _close_dbt_duckdb()
+    if not result.success or not result.result:
+        raise WarehouseBuildError(f"dbt compile of {model} failed: {result.exception}", [model])
+    return str(result.result.results[0].node.compiled_code)
+
+
 # --- stamps: what a warehouse file was last built with -----------------------------------------
 # A comment on a seed table or view ("mirsad:<what>:<hash>") says which project files it was made from; it
 # lives in the warehouse file itself, so it moves, is copied and is swapped together with what it describes.
@@ -356,6 +384,7 @@ def _summarise(runs: list[Any]) -> BuildResult:
             status = str(node_result.status).lower()
             if kind.endswith("model"):
                 result.n_models += 1
+                result.node_seconds[node.name] = float(getattr(node_result, "execution_time", 0.0) or 0.0)
             elif kind.endswith("test"):
                 result.n_tests += 1
             if status in _FAILED_STATUSES:
