@@ -462,9 +462,8 @@ _DEDUP_SCAN = 64  # rows of one type compared with a title/caption mention (arti
 
 def _may_restate(r: EventRow) -> bool:
     """A body row that may restate an earlier one of its type (compared with the first ``_DEDUP_SCAN`` kept
-    rows): a definite noun referring back, a diplomatic occasion, a happening dated to the day."""
-    return r.rule.endswith(REFERS_BACK) or r.event_type in _OCCASIONS or (
-        r.event_date is not None and r.date_granularity == "day")
+    rows): a definite noun referring back, a diplomatic occasion, a dated happening."""
+    return r.rule.endswith(REFERS_BACK) or r.event_type in _OCCASIONS or r.event_date is not None
 
 
 def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> list[EventRow]:
