@@ -110,10 +110,10 @@ def test_clause_ends_computed_once_equal_the_plain_scan():
 
 
 def _reference_dedup(rows, headline_sentences):
-    """The quadratic rule of ``events.deduplicate_events`` with no cap (kept here as its specification)."""
+    """The quadratic original of ``events.deduplicate_events`` (kept here as its specification)."""
     def info(r):
-        return (int(r.event_date is not None), int(r.sentence_index not in headline_sentences),
-                int(r.location_text is not None))
+        return int(r.event_date is not None), int(r.sentence_index not in headline_sentences), \
+            int(r.location_text is not None)
 
     out = []
     for r in rows:
@@ -148,9 +148,11 @@ def test_event_dedup_is_the_original_rule_on_article_sized_inputs():
                 row_id=f"r{trial}-{i}", article_id="a", event_type=rng.choice(["meeting", "attack"]),
                 actor_ids=rng.sample(["RUS", "IRN", "USA"], rng.randint(0, 2)),
                 location_text=rng.choice([None, "طهران"]), date_text=None,
-                event_date=rng.choice([None, date(2024, 3, 1), date(2024, 3, 2)]), date_granularity="day",
-                segment=rng.choice(["main", "related"]), sentence_index=rng.randint(0, 8), evidence_text="e",
-                confidence=0.8, rule="r",
+                event_date=rng.choice([None, date(2024, 3, 1), date(2024, 3, 2)]),
+                date_granularity=rng.choice([None, "day", "month"]),
+                segment=rng.choice(["main", "related"]), sentence_index=rng.randint(0, 8),
+                evidence_text=rng.choice(["e", "وزار أيضا"]), confidence=0.8,
+                rule=rng.choice(["r", "r" + events.REFERS_BACK]),
             ))
         heads = set(rng.sample(range(9), rng.randint(0, 3)))
         assert [r.row_id for r in events.deduplicate_events(rows, heads)] == \

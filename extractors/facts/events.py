@@ -457,7 +457,13 @@ def _second_mention(f: EventRow, r: EventRow) -> bool:
     return False
 
 
-_DEDUP_SCAN = 64  # kept rows of one type a new mention is compared with (articles hold a handful)
+_DEDUP_SCAN = 64  # rows of one type compared with a title/caption mention (articles hold a handful)
+
+
+def _may_restate(r: EventRow) -> bool:
+    """A body row that may restate an earlier one of its type (compared with the first ``_DEDUP_SCAN`` kept
+    rows): a definite noun referring back, a diplomatic occasion, a dated happening."""
+    return r.rule.endswith(REFERS_BACK) or r.event_type in _OCCASIONS or r.event_date is not None
 
 
 def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> list[EventRow]:
@@ -465,8 +471,8 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
     dropped (the mention with most date/actors/place is kept, body before headline); repeated body mentions
     with the same type, date and actors are one row.
 
-    Linear in the rows: a mention is compared with at most the first ``_DEDUP_SCAN`` kept rows of its type and
-    segment (a page of thousands of repeated mentions must not cost n**2; real articles hold a handful)."""
+    Linear in the rows: same-date twins are found by hash; title/caption pairs compare at most the first
+    ``_DEDUP_SCAN`` kept rows of the type (a page of thousands of repeated mentions must not cost n**2)."""
     def info(r: EventRow) -> tuple[int, int, int]:
         return (int(r.event_date is not None), int(r.sentence_index not in headline_sentences),
                 int(r.location_text is not None))  # then the first mention (the lead tells it most fully)
@@ -483,12 +489,27 @@ def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> li
 
     out: list[EventRow] = []
     kept: dict[tuple[str, str], list[int]] = {}  # (type, segment) -> positions in out, in order
+    titles: dict[tuple[str, str], list[int]] = {}  # positions that held a headline row (checked again on use)
+    dated: dict[tuple, list[int]] = {}  # (type, segment, date, actors) -> positions (checked again on use)
     for r in rows:
-        positions = kept.setdefault((r.event_type, r.segment), [])
-        twin_at = next((p for p in positions[:_DEDUP_SCAN] if is_twin(out[p], r)), -1)
+        group = (r.event_type, r.segment)
+        if r.sentence_index in headline_sentences or _may_restate(r):
+            candidates = kept.get(group, [])[:_DEDUP_SCAN]
+        else:
+            candidates = titles.get(group, [])[:_DEDUP_SCAN]
+        if r.event_date is not None:
+            candidates = candidates + dated.get((group, r.event_date, frozenset(r.actor_ids)), [])
+        twin_at = min((p for p in set(candidates) if is_twin(out[p], r)), default=-1)
         if twin_at < 0:
-            positions.append(len(out))
+            twin_at = len(out)
             out.append(r)
+            kept.setdefault(group, []).append(twin_at)
         elif info(r) > info(out[twin_at]):
             out[twin_at] = r
+        else:
+            continue
+        if r.sentence_index in headline_sentences and twin_at not in titles.get(group, [])[-1:]:
+            titles.setdefault(group, []).append(twin_at)
+        if r.event_date is not None:
+            dated.setdefault((group, r.event_date, frozenset(r.actor_ids)), []).append(twin_at)
     return out
