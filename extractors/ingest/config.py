@@ -18,6 +18,10 @@ _ENV_FIELDS: dict[str, tuple[str, type]] = {
     "MIRSAD_BATCH_SIZE": ("batch_size", int),
     "MIRSAD_WORKERS": ("workers", int),
     "MIRSAD_LOCK_TIMEOUT": ("lock_timeout", float),
+    # DuckLake (extractors/ingest/catalog.py): the catalog (a file path or postgres:<libpq key/values>) and where
+    # its Parquet files go (a folder or s3://bucket/prefix). No catalog: the Parquet folder lake + DuckDB file.
+    "MIRSAD_CATALOG": ("catalog", str),
+    "MIRSAD_LAKE_URI": ("lake_uri", str),
 }
 
 
@@ -35,6 +39,8 @@ class Settings:
     workers: int = os.cpu_count() or 1
     lock_timeout: float = 30.0
     quarantine_copy: bool = True
+    catalog: str | None = None
+    lake_uri: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inbox", Path(self.inbox).absolute())
@@ -47,7 +53,13 @@ class Settings:
             raise ConfigError(f"max_bytes must be >= 1, got {self.max_bytes}")
 
     @property
+    def uses_catalog(self) -> bool:
+        """The lake and warehouse live in a DuckLake catalog (``MIRSAD_CATALOG`` set), not in DATA_DIR's files."""
+        return bool(self.catalog)
+
+    @property
     def lake_dir(self) -> Path:
+        """The Parquet lake; with a DuckLake catalog, only this machine's staged batches (``_staging``)."""
         return self.data_dir / "lake"
 
     @property
