@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib
+import logging
 import os
 import re
 import tempfile
@@ -52,6 +53,7 @@ LAKE_SCHEMA = "lake"  # schema of the lake tables; dbt's models go to "main"
 EXTENSIONS = ("ducklake", "postgres", "httpfs")  # PyPI packages duckdb-extension-<name>
 FACT_TABLES = ("articles", "transfers", "statements", "events")
 COMMIT_RETRIES = 20
+_LOG = logging.getLogger(__name__)
 _CONFLICT = re.compile(r"conflict|concurrent|serializ|could not serialize", re.I)
 
 
@@ -228,7 +230,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the lake's schema and tables (and columns a newer ``schemas.py`` added); no data inlining."""
     # DuckLake 1.5 reserves the column name row_id while inlining small inserts into the catalog: keep every row
     # in Parquet files (which is also what the S3 layout wants).
-    con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', 0)")
+    if con.execute(f"select value from {ALIAS}.options() where option_name = 'data_inlining_row_limit'"
+                   ).fetchone() != ("0",):
+        con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', 0)")
+    con.execute("BEGIN TRANSACTION")  # all or nothing: two machines creating the lake at once, one retries
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{LAKE_SCHEMA}")
     existing = {(t, c) for t, c in con.execute(
         "select table_name, column_name from duckdb_columns() where database_name = ? and schema_name = ?",
@@ -245,11 +250,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 duck_type = con.execute("describe select * from typed").fetchone()[1]
                 con.execute(f'ALTER TABLE {ALIAS}.{LAKE_SCHEMA}.{name} ADD COLUMN IF NOT EXISTS "{fld.name}" '
                             f"{duck_type}")
-    if "commit_head" not in tables:
+    if "commit_head" not in tables:  # one row from the start: every commit rewrites it (see commit_batches)
         con.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{LAKE_SCHEMA}.commit_head (batch_id VARCHAR)")
+        con.execute(f"INSERT INTO {ALIAS}.{LAKE_SCHEMA}.commit_head SELECT '' "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {ALIAS}.{LAKE_SCHEMA}.commit_head)")
     if "builds" not in tables:
         con.execute(f"CREATE TABLE IF NOT EXISTS {ALIAS}.{LAKE_SCHEMA}.builds (built_at TIMESTAMPTZ, "
                     "lake_snapshot BIGINT, warehouse_snapshot BIGINT, lake_head VARCHAR)")
+    con.execute("COMMIT")
 
 
 @contextlib.contextmanager
@@ -284,6 +292,8 @@ def _retry(work, con: duckdb.DuckDBPyConnection, what: str):
                 con.execute("ROLLBACK")
             if not _is_conflict(exc) or attempt == COMMIT_RETRIES - 1:
                 raise
+            _LOG.warning("DuckLake %s: commit conflict with another writer, retrying the whole transaction "
+                         "(attempt %d): %s", what, attempt + 2, " ".join(str(exc).split()))
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     raise AssertionError("unreachable")
@@ -329,7 +339,7 @@ def read_ledger(settings) -> pa.Table:
 
 def lake_head(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute(f"select max(batch_id) from {ALIAS}.{LAKE_SCHEMA}.commit_head").fetchone()
-    return row[0] if row else None
+    return row[0] if row and row[0] else None
 
 
 def _next_batch_id(head: str | None) -> str:
@@ -346,13 +356,22 @@ def _next_batch_id(head: str | None) -> str:
 # ---------------------------------------------------------------- commit
 
 
-def _test_pause(stage: str) -> None:
-    # the runner's crash-test hook (MIRSAD_TEST_PAUSE_AT), without importing the runner
-    if os.environ.get("MIRSAD_TEST_PAUSE_AT") == stage:
-        import sys
+_PAUSED: set[str] = set()
 
-        print(f"MIRSAD_TEST_PAUSED {stage}", file=sys.stderr, flush=True)
-        time.sleep(float(os.environ.get("MIRSAD_TEST_PAUSE_SECONDS", "60")))
+
+def _test_pause(stage: str) -> None:
+    """The runner's crash-test hook (MIRSAD_TEST_PAUSE_AT, MIRSAD_TEST_PAUSE_SECONDS), at most once per process
+    and stage, ended early when the file MIRSAD_TEST_RESUME_FILE appears (tests only; unset in normal use)."""
+    if os.environ.get("MIRSAD_TEST_PAUSE_AT") != stage or stage in _PAUSED:
+        return
+    import sys
+
+    _PAUSED.add(stage)
+    print(f"MIRSAD_TEST_PAUSED {stage}", file=sys.stderr, flush=True)
+    resume = os.environ.get("MIRSAD_TEST_RESUME_FILE")
+    deadline = time.monotonic() + float(os.environ.get("MIRSAD_TEST_PAUSE_SECONDS", "60"))
+    while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+        time.sleep(0.1)
 
 
 def commit_batches(settings, batch_ids: list[str], run_id: str) -> dict:
@@ -389,8 +408,7 @@ def commit_batches(settings, batch_ids: list[str], run_id: str) -> dict:
                     con.execute(f"INSERT INTO {ALIAS}.{LAKE_SCHEMA}.{name} BY NAME SELECT * FROM mirsad_part")
                     con.unregister("mirsad_part")
             # the one row every commit rewrites: concurrent commits conflict here and are retried, in order
-            con.execute(f"DELETE FROM {ALIAS}.{LAKE_SCHEMA}.commit_head")
-            con.execute(f"INSERT INTO {ALIAS}.{LAKE_SCHEMA}.commit_head VALUES (?)", [commit_id])
+            con.execute(f"UPDATE {ALIAS}.{LAKE_SCHEMA}.commit_head SET batch_id = ?", [commit_id])
             _test_pause("catalog_commit")
             con.execute("COMMIT")
             out["batch_id"] = commit_id
