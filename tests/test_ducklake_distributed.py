@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,10 +43,15 @@ if services.weed_binary() is None:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    root = tmp_path_factory.mktemp("servers")
-    with services.postgres(root / "pg") as pg, services.seaweedfs(root / "s3", bucket="mirsad") as s3:
-        yield pg, s3
+def servers():
+    # outside pytest's basetemp: another pytest session on the machine may prune older basetemp folders, and a
+    # server whose data folder vanishes under it dies
+    root = Path(tempfile.mkdtemp(prefix="mirsad-ducklake-servers-"))
+    try:
+        with services.postgres(root / "pg") as pg, services.seaweedfs(root / "s3", bucket="mirsad") as s3:
+            yield pg, s3
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _article_groups() -> list[list[Path]]:

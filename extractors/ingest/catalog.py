@@ -304,7 +304,7 @@ def _retry(work, con: duckdb.DuckDBPyConnection, what: str):
 
 def _ledger_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     cols = ["file_path", "size_bytes", "mtime_ns", "status", "sha256", "article_id"]
-    return con.execute(f"select {', '.join(cols)} from {ALIAS}.{LAKE_SCHEMA}.ingestions").fetch_arrow_table() \
+    return con.execute(f"select {', '.join(cols)} from {ALIAS}.{LAKE_SCHEMA}.ingestions").to_arrow_table() \
         .to_pydict()
 
 
@@ -334,7 +334,7 @@ def _index_from(table: dict[str, list], cls):
 def read_ledger(settings) -> pa.Table:
     """Every row of the catalog's ingestion ledger."""
     with open_lake(settings, read_only=True) as con:
-        return con.execute(f"select * from {ALIAS}.{LAKE_SCHEMA}.ingestions").fetch_arrow_table()
+        return con.execute(f"select * from {ALIAS}.{LAKE_SCHEMA}.ingestions").to_arrow_table()
 
 
 def lake_head(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -349,7 +349,7 @@ def _next_batch_id(head: str | None) -> str:
     candidate = new_batch_id()
     if head is None or candidate > head:
         return candidate
-    stamp = datetime.strptime(head[:22], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    stamp = datetime.strptime(head[:21], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
     return new_batch_id(stamp + timedelta(microseconds=1))
 
 
