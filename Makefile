@@ -16,6 +16,7 @@ COMPILED_SRC := extractors/compiled.py $(shell sed -n '/^COMPILED = (/,/^)/p' ex
 INBOX ?= $(CURDIR)/examples/inbox
 DATA_DIR ?= $(CURDIR)/data
 DOCS_PORT ?= 8081
+REPORT_PORT ?= 8082
 BENCH_ARTICLES ?= 20000
 PYTEST_ARGS ?=
 # .ci/run sets this to 1: pytest's exit code 5 (no tests collected) is then reported, not fatal.
@@ -24,11 +25,13 @@ ALLOW_NO_TESTS ?= 0
 export MIRSAD_INBOX := $(INBOX)
 export MIRSAD_DATA_DIR := $(DATA_DIR)
 
-.PHONY: help venv compile demo airflow-init airflow-ui test lint docs bench clean distclean
+.PHONY: help venv compile demo airflow-init airflow-ui test check lint docs report bench clean distclean
 
 help:
 	@echo "make demo       run mirsad_ingest + mirsad_warehouse once (Airflow, SQLite) over $(INBOX), print a summary"
-	@echo "make test       ruff + pytest (unit, dbt, Airflow end-to-end)"
+	@echo "make test       ruff + import contracts + the whole pytest suite (unit, dbt, Airflow, browser)"
+	@echo "make check      the edit loop: ruff + import contracts + the fast tests (no dbt/Airflow/browser), < 1 min"
+	@echo "make report     serve the report of the last build on http://127.0.0.1:$(REPORT_PORT) (or open it from disk)"
 	@echo "make docs       serve the dbt docs of the last build on http://127.0.0.1:$(DOCS_PORT)"
 	@echo "make airflow-ui airflow standalone (web UI on http://localhost:8080) with the repo's DAGs"
 	@echo "make lint | bench | venv | compile | clean | distclean"
@@ -37,9 +40,13 @@ venv: $(STAMP)
 
 # torch first, pinned: camel-tools pulls it in, and an unpinned resolve would fetch a multi-GB CUDA build.
 $(STAMP): pyproject.toml setup.py
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "mirsad: setting up $(VENV) (first time: about 3-5 minutes; later runs skip this step)"
+	@test -x $(BIN)/python || { echo "  - creating the virtualenv with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "  - installing torch $(TORCH_VERSION) (CPU build; camel-tools needs it)"
+	@$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
+	@echo "  - installing mirsad with Airflow 3.3, dbt 1.11, DuckDB, camel-tools, plotly; compiling the extraction modules with mypyc (about a minute)"
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "  - done: $(VENV) is ready"
 	@touch $@ $(COMPILE_STAMP)
 
 # The install compiles the extraction hot path with mypyc (setup.py; MIRSAD_COMPILE=0 skips it). After an edit
@@ -57,6 +64,7 @@ airflow-init: venv
 	@bash scripts/airflow_local.sh init
 
 demo: venv
+	@echo "mirsad: running mirsad_ingest then mirsad_warehouse once with Airflow over $(INBOX)"
 	@bash scripts/airflow_local.sh demo
 	@$(BIN)/python scripts/demo.py
 
@@ -66,6 +74,13 @@ airflow-ui: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# The edit loop: what `make test` runs minus the tests marked slow (dbt builds, Airflow, the browser); a stale
+# compiled build is not rebuilt here (the sources run instead, with a warning).
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)
 
 test: lint compile
 	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
@@ -77,6 +92,12 @@ docs: venv
 	@test -f $(DATA_DIR)/docs/index.html || { echo "no dbt docs at $(DATA_DIR)/docs/index.html: run 'make demo' first"; exit 1; }
 	@echo "dbt docs on http://127.0.0.1:$(DOCS_PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory $(DATA_DIR)/docs
+
+report: venv
+	@test -f $(DATA_DIR)/report/index.html || { echo "no report at $(DATA_DIR)/report/index.html: run 'make demo' (or 'mirsad report') first"; exit 1; }
+	@echo "the report opens from disk too: file://$(DATA_DIR)/report/index.html"
+	@echo "serving it on http://127.0.0.1:$(REPORT_PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(REPORT_PORT) --bind 127.0.0.1 --directory $(DATA_DIR)/report
 
 bench: venv
 	$(BIN)/mirsad bench --articles $(BENCH_ARTICLES)

@@ -17,6 +17,7 @@ discover -> plan_batches -> extract_batch (dynamic task mapping, one task per ba
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,9 @@ from airflow.sdk.exceptions import AirflowSkipException
 LAKE_ASSET = Asset(name="mirsad_lake", uri="mirsad://lake/batches", group="mirsad")
 
 log = logging.getLogger(__name__)
+# No task may hang a run: one slow batch fails (and is retried) after this. Every article also has its own
+# CPU budget inside the task (MIRSAD_EXTRACT_TIMEOUT, quarantined as extract_timeout), so this is a backstop.
+TASK_TIMEOUT = timedelta(minutes=float(os.environ.get("MIRSAD_TASK_TIMEOUT_MINUTES", "60")))
 
 
 @dag(
@@ -35,7 +39,7 @@ log = logging.getLogger(__name__)
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(seconds=30)},
+    default_args={"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": TASK_TIMEOUT},
     tags=["mirsad"],
     doc_md=__doc__,
 )
@@ -49,13 +53,15 @@ def mirsad_ingest() -> None:
         """
         from extractors.ingest import lake
         from extractors.ingest.locking import data_dir_lock
-        from extractors.ingest.runner import Settings
+        from extractors.ingest.runner import Settings, clean_partial_copies
         from extractors.ingest.runner import discover as discover_new
 
         settings = Settings.from_env()
+        settings.check_layout()  # a data dir inside the inbox: one clear error, nothing ingested
         with data_dir_lock(settings.data_dir, settings.lock_timeout):
             lake.init_lake(settings.lake_dir)
             stale = lake.recover(settings.lake_dir)
+            clean_partial_copies(settings)
         if stale:
             log.info("removed %d stale staged batch(es): %s", len(stale), ", ".join(stale))
         return discover_new(settings)

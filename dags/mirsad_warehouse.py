@@ -1,7 +1,8 @@
 """Mirsad warehouse: rebuild the dbt-duckdb warehouse whenever the ingest DAG commits lake batches.
 
 dbt_build (``dbt seed`` + ``dbt build`` + ``dbt docs generate``, in the 1-slot pool ``mirsad_duckdb``)
--> warehouse_report (rows per mart, read-only), one run at a time.
+-> warehouse_report (rows per mart, read-only) -> analyst_report (the static report site, DATA_DIR/report),
+one run at a time.
 
 Why one ``dbt build`` task and not astronomer-cosmos (a task per model): DuckDB allows a single
 writer per database file. ``extractors.ingest.runner.build`` runs the whole project against a copy of
@@ -22,7 +23,8 @@ Paths come from MIRSAD_INBOX / MIRSAD_DATA_DIR, read inside the tasks.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Asset, dag, task
@@ -31,6 +33,8 @@ from airflow.sdk import Asset, dag, task
 LAKE_ASSET = Asset(name="mirsad_lake", uri="mirsad://lake/batches", group="mirsad")
 
 DUCKDB_POOL = "mirsad_duckdb"
+# A dbt build that hangs (a damaged file is set aside before dbt starts; this is the backstop) fails the task.
+TASK_TIMEOUT = timedelta(minutes=float(os.environ.get("MIRSAD_TASK_TIMEOUT_MINUTES", "60")))
 
 
 @dag(
@@ -39,6 +43,7 @@ DUCKDB_POOL = "mirsad_duckdb"
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
+    default_args={"execution_timeout": TASK_TIMEOUT},
     tags=["mirsad"],
     doc_md=__doc__,
 )
@@ -83,7 +88,18 @@ def mirsad_warehouse() -> None:
             raise RuntimeError(f"warehouse has no dim_articles after the build: {sorted(counts)}")
         return counts
 
-    warehouse_report(dbt_build())
+    @task  # reads the live warehouse read-only and writes DATA_DIR/report (built beside, then swapped in)
+    def analyst_report(counts: dict[str, int]) -> dict[str, Any]:
+        """The analyst's static report (overview, flows, timeline, actors, transfers, exports) of this build."""
+        from extractors.app.report import build_report
+        from extractors.ingest.runner import Settings
+
+        settings = Settings.from_env()
+        result = build_report(settings.warehouse_path, settings.data_dir / "report", lake_dir=settings.lake_dir)
+        return {"index": str(result.index), "pages": len(result.pages), "charts": result.charts,
+                "exports": len(result.exports), "rows": counts}
+
+    analyst_report(warehouse_report(dbt_build()))
 
 
 mirsad_warehouse()

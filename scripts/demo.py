@@ -53,9 +53,16 @@ def main() -> int:
         console.print(table)
 
     docs = settings.docs_dir / "index.html"
-    console.print(f"lake:      {settings.lake_dir}")
-    console.print(f"warehouse: {settings.warehouse_path}")
-    console.print(f"dbt docs:  {docs}  (serve with `make docs`)" if docs.exists() else "dbt docs:  not generated")
+    report = settings.data_dir / "report" / "index.html"
+    console.print(f"lake:      {settings.lake_dir}", soft_wrap=True)
+    console.print(f"warehouse: {settings.warehouse_path}  (query it: mirsad sql 'select …')", soft_wrap=True)
+    console.print(f"dbt docs:  {docs}  (serve with `make docs`)" if docs.exists() else "dbt docs:  not generated",
+                  soft_wrap=True)
+    if not report.exists():
+        console.print(f"no report at {report}: the warehouse DAG's analyst_report task did not run")
+        return 1
+    # last line: the report, which opens from disk (file://) in any browser
+    console.print(f"report:    {report}  (open it in a browser, or `make report`)", soft_wrap=True)
     return 0
 
 

@@ -62,6 +62,11 @@ def check_transfers(case: dict) -> CaseResult:
     return CaseResult(case["id"], not problems, problems)
 
 
+def _unbalanced(text: str | None) -> bool:
+    t = text or ""
+    return t.count('"') % 2 == 1 or t.count("«") != t.count("»") or t.count("“") != t.count("”")
+
+
 def check_statements(case: dict) -> CaseResult:
     ex = extract_case(case)
     want_segment = {(e.get("segment") or "main") for e in case["expect"]} or {"main"}
@@ -72,8 +77,8 @@ def check_statements(case: dict) -> CaseResult:
         best, best_f = None, 0.5
         for i, s in enumerate(got):
             f = token_f1(e.get("quote"), s.quote_text)
-            if i not in used and f >= best_f:
-                best, best_f = i, f
+            if i not in used and (f > best_f or (best is None and f >= best_f)):
+                best, best_f = i, f  # among equal quotes, rows pair in text order
         if best is None:
             problems.append(f"missing {e.get('reporting_verb')}: {e.get('quote')}")
             continue
@@ -86,6 +91,12 @@ def check_statements(case: dict) -> CaseResult:
             problems.append(f"verb {e['reporting_verb']} got {s.reporting_verb}")
         if e.get("is_direct") is not None and bool(e["is_direct"]) != s.is_direct:
             problems.append(f"is_direct {e['is_direct']} got {s.is_direct}")
+        if "speaker_actor_id" in e and e["speaker_actor_id"] != s.speaker_actor_id:
+            problems.append(f"speaker_actor_id {e['speaker_actor_id']} got {s.speaker_actor_id}")
+        if "speaker_role" in e and _tokens(e["speaker_role"]) != _tokens(s.speaker_role):
+            problems.append(f"speaker_role {e['speaker_role']!r} got {s.speaker_role!r}")
+        if _unbalanced(s.quote_text):
+            problems.append(f"unbalanced quotation marks in {s.quote_text!r}")
     problems += [f"extra {s.reporting_verb}: {s.quote_text}" for i, s in enumerate(got) if i not in used]
     return CaseResult(case["id"], not problems, problems)
 

@@ -94,12 +94,16 @@ def test_ingest_then_warehouse_dags(tmp_path):
     assert 1 <= articles[0] <= n_files
     assert articles[0] == articles[1]
     assert (data / "docs" / "index.html").is_file()
+    # the warehouse DAG's last task wrote the analyst's report of this build
+    assert (data / "report" / "index.html").is_file()
+    assert (data / "report" / "exports" / "fct_transfers.parquet").is_file()
 
     # what `make demo` prints after the DAGs: the same numbers the warehouse holds
     demo = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py")], env={**env, "COLUMNS": "200"},
                           capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, demo.stderr
     assert re.search(rf"│ dim_articles\s+│\s+{articles[0]} │", demo.stdout), demo.stdout
+    assert f"report:    {data / 'report' / 'index.html'}" in demo.stdout, demo.stdout
 
     # Nothing new in the inbox: the run succeeds, commits nothing and emits no asset event.
     _run(env, "test", "mirsad_ingest")

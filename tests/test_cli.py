@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -105,6 +106,10 @@ def test_evaluate_prints_scorer_table(tmp_path):
     assert lines[0].split() == ["kind", "P", "R", "F1", "tp/pred/gold"]
     assert lines[1].split()[:4] == ["transfers", "0.667", "1.000", "0.800"]
     assert json.loads(out.read_text(encoding="utf-8"))["transfers"]["tp"] == 2
+    # after the figures: what to fix, per file and kind (the PRK triple is not in gold)
+    diffs = result.stdout[result.stdout.index("macro_f1"):]
+    assert "a.txt · transfers" in diffs and "PRK->RUS ammunition" in diffs
+    assert "a.txt · transfers" not in invoke("evaluate", "--gold", gold, "--data-dir", data, "--no-diffs").stdout
     assert invoke("evaluate", "--gold", gold, "--data-dir", data, "--min-f1", 0.99).exit_code == 1
     assert "no gold files" in one_error_line(invoke("evaluate", "--gold", tmp_path / "data", "--data-dir", data))
 
@@ -142,6 +147,19 @@ def test_bench_command_runs_the_pipeline(tmp_path):
     assert report["stages"]["extract (cpu)"] > 0
     assert report["peak_rss"]["max_mb"] > 0
     assert report["runtime"].startswith(("compiled (mypyc)", "pure Python ("))  # a figure says what produced it
+    # the whole bench's time covers what the pipeline's total leaves out: generation and the reference pass
+    pipeline = report["stages"]["total"] + report["incremental"]["stages"]["total"]
+    assert report["bench_seconds"] >= pipeline + report["generate_seconds"] + report["reference_seconds"] - 0.05
+    assert report["generate_seconds"] > 0
+
+
+def test_bench_prints_both_totals():
+    _samples_or_skip()
+    result = invoke("bench", "--articles", 10, "--workers", 1, "--no-build", env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.stderr
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("total:"))
+    assert re.search(r"pipeline [\d.]+s; whole bench [\d.]+s \(generating the corpus [\d.]+s, reference pass "
+                     r"[\d.]+s", line), line
 
 
 def test_dbt_failure_is_one_line_and_log_is_kept(tmp_path):
@@ -156,3 +174,46 @@ def test_dbt_failure_is_one_line_and_log_is_kept(tmp_path):
     assert "dbt" in line
     assert result.stdout == ""
     assert not (data / "warehouse.duckdb").exists()
+
+
+# ---- wrong usage: one line saying what is wrong and what to do (run as a user runs it: a separate process)
+
+def test_unknown_flag_is_one_line_not_a_box():
+    result = invoke("run", "--no-such-flag")
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert "--no-such-flag" in line and "mirsad run --help" in line
+    missing = invoke("evaluate")  # a required option left out
+    assert missing.exit_code == 2 and "--gold" in one_error_line(missing)
+    bad = invoke("bench", "--articles", "0")  # a value out of range
+    assert bad.exit_code == 2 and "--articles" in one_error_line(bad)
+
+
+def test_console_script_prints_the_same_one_line(capsys):
+    """The installed `mirsad` calls app() directly (not CliRunner): same single line, exit status 2."""
+    with pytest.raises(SystemExit) as exc:
+        app(["status", "--bogus"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("mirsad: error: No such option: --bogus")
+
+
+def test_inbox_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "article.txt").write_text("نص", encoding="utf-8")
+    result = invoke("run", "--inbox", tmp_path / "article.txt", "--data-dir", tmp_path / "data")
+    assert "is a file; give the folder" in one_error_line(result)
+    assert not (tmp_path / "data").exists()
+
+
+def test_data_dir_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "data").write_text("")
+    for args in (("run", "--inbox", tmp_path / "inbox"), ("status",), ("report",), ("sql", "select 1")):
+        result = invoke(*args, "--data-dir", tmp_path / "data")
+        assert "--data-dir" in one_error_line(result) and "is a file" in one_error_line(result), args
+
+
+def test_extract_on_a_folder_points_at_run(tmp_path):
+    result = invoke("extract", tmp_path)
+    line = one_error_line(result)
+    assert "is a folder" in line and "mirsad run --inbox" in line

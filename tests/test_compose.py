@@ -106,10 +106,10 @@ def test_bind_mounts_exist_and_named_volumes_are_declared(compose):
 
 
 def test_secrets_are_required_from_env_file(compose):
-    """FERNET_KEY and the JWT secret come from .env with no fallback; .env.example documents every one."""
+    """AIRFLOW_FERNET_KEY and the JWT secret come from .env with no fallback; .env.example documents every one."""
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     env = compose["services"]["worker"]["environment"]
-    assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${FERNET_KEY:?")
+    assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?")
     assert env["AIRFLOW__API_AUTH__JWT_SECRET"].startswith("${AIRFLOW_JWT_SECRET:?")
     assert "mirsad-local-development-secret" not in text
     example = (ROOT / ".env.example").read_text(encoding="utf-8")

@@ -56,9 +56,10 @@ def test_warehouse_dag_runs_on_the_ingest_asset_single_writer(dagbag):
     assert [(a.name, a.uri) for a in consumed] == [(produced.name, produced.uri)]
     assert warehouse.max_active_runs == 1
     assert warehouse.catchup is False
-    assert {t.task_id for t in warehouse.tasks} == {"dbt_build", "warehouse_report"}
+    assert {t.task_id for t in warehouse.tasks} == {"dbt_build", "warehouse_report", "analyst_report"}
     assert warehouse.get_task("dbt_build").pool == "mirsad_duckdb"
     assert warehouse.get_task("warehouse_report").upstream_task_ids == {"dbt_build"}
+    assert warehouse.get_task("analyst_report").upstream_task_ids == {"warehouse_report"}
 
 
 @pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
@@ -71,7 +72,7 @@ def test_dag_files_import_nothing_heavy_at_top_level(path):
             top_modules |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             top_modules.add(node.module.split(".")[0])
-    assert top_modules <= {"__future__", "datetime", "logging", "typing", "airflow"}, top_modules
+    assert top_modules <= {"__future__", "datetime", "logging", "os", "typing", "airflow"}, top_modules
 
 
 def test_dags_are_airflow3_clean():

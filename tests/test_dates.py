@@ -310,12 +310,19 @@ def test_fold_with_offsets_maps_back() -> None:
 def _sentences_of_the_bundled_texts() -> list[str]:
     from pathlib import Path
 
+    import yaml
+
     from extractors.text.segments import split_sentences
 
     root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted([*root.glob("examples/inbox/*.txt"), *root.glob("tests/fixtures/**/*.txt"),
+                              *(root.parent / "shared" / "corpus" / "inbox").glob("*.txt")])]  # real pages where present
+    for cases in sorted(root.glob("tests/fixtures/cases/*.yaml")):  # the self-written construction cases
+        texts += [str(c["text"]) for c in yaml.safe_load(cases.read_text(encoding="utf-8")) if c.get("text")]
     out = []
-    for path in sorted([*root.glob("examples/inbox/*.txt"), *root.glob("tests/fixtures/**/*.txt")]):
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for text in texts:
+        for line in text.splitlines():
             out += [line[a:b] for a, b in split_sentences(line)]
     return out
 

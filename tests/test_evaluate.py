@@ -132,5 +132,51 @@ def test_same_figures_and_table_as_project_scorer(setup, tmp_path):
     proc = subprocess.run([sys.executable, str(SCORER), "--warehouse", str(warehouse), "--gold", str(gold_dir),
                            "--json", str(out)], capture_output=True, text=True, check=True)
     ours = evaluate.evaluate(warehouse, gold_dir)
-    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(ours, ensure_ascii=False))
+    figures = {k: v for k, v in ours.items() if k != "diffs"}  # the list of differences is ours alone
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(figures, ensure_ascii=False))
     assert proc.stdout.rstrip("\n") == evaluate.format_table(ours)
+
+
+def test_differences_list_each_miss_and_false_positive_beside_the_nearest_row(setup, tmp_path):
+    warehouse, gold_dir = setup
+    out = tmp_path / "r.json"
+    r = evaluate.evaluate(warehouse, gold_dir, out)
+    diffs = {(d["file"], d["kind"], d["what"], d["gold"], d["predicted"]) for d in r["diffs"]}
+    # transfers: the PRK triple is not in gold; a.txt's air_defense triple was never predicted (b.txt absent)
+    assert ("a.txt", "transfers", "false_positive", "IRN->RUS drones [delivered]",
+            "PRK->RUS ammunition [delivered]") in diffs
+    assert ("b.txt", "transfers", "miss", "USA->UKR air_defense [delivered]", None) in diffs
+    # statements: the unquoted gold line is missed; its nearest predicted quote shares nothing, so none is shown
+    assert ("a.txt", "statements", "miss", "-: لا تعليق على التقارير", None) in diffs
+    assert ("a.txt", "statements", "false_positive", None, "مسؤول: كلام مختلف تماما") in diffs
+    # events: the visit's evidence is too far from gold's to match; gold and prediction are shown side by side
+    assert ("a.txt", "events", "miss", "visit", "visit") in diffs
+    assert ("a.txt", "events", "false_positive", "visit", "visit") in diffs
+    assert len(r["diffs"]) == 6  # matched rows (the meeting, the drones, the first quote) are not listed
+    assert json.loads(out.read_text(encoding="utf-8"))["diffs"] == r["diffs"]
+    table = evaluate.format_diffs(r)
+    assert "a.txt · statements" in table and "b.txt · transfers" in table
+    assert table.index("a.txt · transfers") < table.index("a.txt · statements") < table.index("a.txt · events")
+
+
+def test_wrong_speaker_is_listed_on_a_matched_quote(tmp_path):
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    gold = {"file": "c.txt", "transfers": [], "events": [], "statements": [
+        {"speaker_name": "سامي العلي", "quote": "الشحنة وصلت أمس", "evidence": "قال سامي العلي إن الشحنة وصلت أمس"}]}
+    (gold_dir / "c.json").write_text(json.dumps(gold, ensure_ascii=False), "utf-8")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create table dim_articles (article_id varchar, source_file varchar, published_date date)")
+    con.execute("insert into dim_articles values ('C', 'c.txt', null)")
+    con.execute("create table fct_transfers (article_id varchar, supplier_id varchar, recipient_id varchar, "
+                "item_category varchar, status varchar, quantity_min bigint, quantity_max bigint, segment varchar)")
+    con.execute("create table fct_statements (article_id varchar, speaker_name varchar, quote_text varchar, "
+                "evidence_text varchar, segment varchar)")
+    con.execute("insert into fct_statements values ('C', 'كريم حداد', 'الشحنة وصلت أمس', 'قال ...', 'main')")
+    con.execute("create table fct_events (article_id varchar, event_type varchar, event_date date, "
+                "date_granularity varchar, evidence_text varchar, segment varchar)")
+    con.close()
+    r = evaluate.evaluate(tmp_path / "w.duckdb", gold_dir)
+    assert r["statements"]["tp"] == 1 and r["speaker_accuracy"] == 0.0
+    assert [(d["what"], d["gold"], d["predicted"]) for d in r["diffs"]] == [
+        ("wrong_speaker", "سامي العلي: الشحنة وصلت أمس", "كريم حداد: الشحنة وصلت أمس")]

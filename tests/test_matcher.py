@@ -83,7 +83,8 @@ def test_later_words_may_carry_article_or_waw() -> None:
 
 
 def _texts() -> list[str]:
-    files = sorted((ROOT / "examples" / "inbox").glob("*.txt")) + sorted((ROOT / "tests" / "fixtures").rglob("*.txt"))
+    files = sorted((ROOT / "examples" / "inbox").glob("*.txt")) + sorted((ROOT / "tests" / "fixtures").rglob("*.txt")) \
+        + sorted((ROOT.parent / "shared" / "corpus" / "inbox").glob("*.txt"))  # real pages where present
     return [p.read_text(encoding="utf-8", errors="replace") for p in files]
 
 

@@ -25,3 +25,10 @@
     {{ new_batches_only() }}
     qualify row_number() over (partition by {{ key }} order by {{ order_by }}) = 1
 {%- endmacro %}
+
+{#- Post-hook of the incremental marts: delete the rows of articles a newer version of their file has
+    replaced (int_superseded_articles), so an edited article is counted once. Models using it declare
+    `-- depends_on: {{ ref('int_superseded_articles') }}` so dbt builds that table first. -#}
+{% macro drop_superseded(column='article_id') -%}
+    delete from {{ this }} where {{ column }} in (select article_id from {{ ref('int_superseded_articles') }})
+{%- endmacro %}

@@ -1,4 +1,4 @@
-"""mirsad command line: run the pipeline, inspect the ledger, debug one article, score, benchmark.
+"""mirsad command line: run the pipeline, inspect the ledger, query, report and export, debug one article, score, bench.
 
 Every command fails with ONE line ``mirsad: error: <reason>`` on stderr and a non-zero exit status.
 Defaults: ``--inbox`` $MIRSAD_INBOX or ./inbox, ``--data-dir`` $MIRSAD_DATA_DIR or ./data.
@@ -17,10 +17,44 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer import Abort
+from typer.core import TyperGroup
 
 from extractors.ingest.config import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+try:  # typer >= 0.2x carries its own copy of click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - typer on the installed click
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+
+class OneLineErrors(TyperGroup):
+    """Usage errors (unknown flag, missing or bad argument) as one ``mirsad: error:`` line, not a box."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args=args, prog_name="mirsad", complete_var=complete_var,
+                              standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:  # bare `mirsad`: the help, as before
+            exc.show()
+            rv = 2
+        except UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "mirsad"
+            print(f"mirsad: error: {' '.join(exc.format_message().split())} (see `{where} --help`)", file=sys.stderr)
+            rv = exc.exit_code
+        except ClickException as exc:
+            print(f"mirsad: error: {' '.join(exc.format_message().split())}", file=sys.stderr)
+            rv = exc.exit_code
+        except Abort:
+            print("mirsad: error: aborted", file=sys.stderr)
+            rv = 1
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 console = Console()
 
 InboxOpt = Annotated[Path | None, typer.Option("--inbox", help="folder of article files [$MIRSAD_INBOX or ./inbox]")]
@@ -33,6 +67,26 @@ def fail(reason: Any, code: int = 1) -> typer.Exit:
     message = " ".join(str(reason).split()) or type(reason).__name__
     print(f"mirsad: error: {message}", file=sys.stderr)
     return typer.Exit(code)
+
+
+def check_dirs(inbox: Path | None = None, data_dir: Path | None = None) -> None:
+    """Wrong paths named plainly before anything runs: an inbox must be a folder, a data dir a folder or new."""
+    if inbox is not None:
+        if inbox.is_file():
+            raise fail(f"--inbox {inbox} is a file; give the folder that holds the article files")
+        if not inbox.exists():
+            raise fail(f"inbox not found: {inbox} (create it, or point --inbox / $MIRSAD_INBOX at your articles)")
+    if data_dir is not None and data_dir.exists() and not data_dir.is_dir():
+        raise fail(f"--data-dir {data_dir} is a file; give a folder (it is created when missing)")
+
+
+def _paths(inbox: Path | None, data_dir: Path | None) -> tuple[Path, Path]:
+    """The inbox and data dir a command will use (flags, then $MIRSAD_INBOX / $MIRSAD_DATA_DIR, then defaults)."""
+    try:
+        settings = Settings.from_env(inbox, data_dir)
+    except Exception as exc:  # e.g. a malformed MIRSAD_ variable
+        raise fail(exc) from None
+    return settings.inbox, settings.data_dir
 
 
 def _json_default(value: Any) -> Any:
@@ -68,6 +122,7 @@ def run_cmd(
 
     log = io.StringIO()
     settings = None
+    check_dirs(*_paths(inbox, data_dir))
     try:
         settings = Settings.from_env(inbox, data_dir, workers=workers)
         with contextlib.redirect_stdout(sys.stderr if verbose else log):  # stdout stays the summary (or JSON)
@@ -106,6 +161,7 @@ def status_cmd(
     from extractors.app import render
     from extractors.ingest import summary
 
+    check_dirs(data_dir=_paths(None, data_dir)[1])
     settings = Settings.from_env(data_dir=data_dir)
     if not settings.uses_catalog and not settings.lake_dir.is_dir():
         raise fail(f"no lake in {settings.data_dir} (run `mirsad run` first)")
@@ -129,6 +185,9 @@ def extract_cmd(
     from extractors.facts import pipeline
     from extractors.ingest import reading
 
+    if file.is_dir():
+        raise fail(f"{file} is a folder; `mirsad extract` reads one article file (use `mirsad run --inbox {file}` "
+                   "for a folder)")
     if not file.is_file():
         raise fail(f"no such file: {file}")
     rr = reading.read_article_file(file, max_bytes=max_bytes)
@@ -151,8 +210,14 @@ def evaluate_cmd(
     data_dir: DataOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures to this file")] = None,
     min_f1: Annotated[float | None, typer.Option("--min-f1", help="exit 1 when macro F1 is below this")] = None,
+    diffs: Annotated[bool, typer.Option("--diffs/--no-diffs",
+                                        help="after the figures, list each miss and false positive per file")] = True,
 ) -> None:
-    """Score the warehouse against your gold files (same figures and table as the project's scorer)."""
+    """Score the warehouse against your gold files (same figures and table as the project's scorer).
+
+    Then, per file and kind, every gold row not found (miss) and every predicted row not in gold (false
+    positive), beside the nearest row on the other side; the JSON file holds the same list under "diffs".
+    """
     from extractors.app import evaluate
 
     settings = Settings.from_env(data_dir=data_dir)
@@ -161,6 +226,9 @@ def evaluate_cmd(
     except Exception as exc:
         raise fail(exc) from None
     print(evaluate.format_table(result))
+    if diffs:
+        print()
+        print(evaluate.format_diffs(result))
     if min_f1 is not None and result["macro_f1"] < min_f1:
         raise typer.Exit(1)
 
@@ -187,6 +255,95 @@ def bench_cmd(
         print(dumps(report))
     else:
         bench.render(report, console)
+
+
+@app.command("report")
+def report_cmd(
+    data_dir: DataOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="folder for the site [DATA_DIR/report]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print what was written as JSON")] = False,
+) -> None:
+    """Write the report: a static site (overview, flows, timeline, actors, transfers, exports) that opens offline."""
+    from extractors.app import report
+
+    check_dirs(data_dir=_paths(None, data_dir)[1])
+    settings = Settings.from_env(data_dir=data_dir)
+    try:
+        result = report.build_report(settings.warehouse_path, out or settings.data_dir / "report",
+                                     lake_dir=settings.lake_dir)
+    except Exception as exc:
+        raise fail(exc) from None
+    if as_json:
+        print(dumps(result.to_dict()))
+    else:
+        print(f"report: {result.index.resolve()}  ({len(result.pages)} pages, {result.charts} charts, "
+              f"{len(result.exports)} exports; open it in a browser, or `make report`)")
+
+
+@app.command("export")
+def export_cmd(
+    out: Annotated[Path, typer.Option("--out", help="folder for the files (created)")],
+    data_dir: DataOpt = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or parquet [both]")] = None,
+) -> None:
+    """Write every mart of the warehouse as CSV and/or Parquet files."""
+    from extractors.app import report
+
+    check_dirs(data_dir=_paths(None, data_dir)[1])
+    settings = Settings.from_env(data_dir=data_dir)
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} is a file; give a folder")
+    try:
+        written = report.export_marts(settings.warehouse_path, out, (fmt,) if fmt else report.EXPORT_FORMATS)
+    except Exception as exc:
+        raise fail(exc) from None
+    for path in written:
+        print(path)
+
+
+@app.command("sql")
+def sql_cmd(
+    query: Annotated[str | None, typer.Argument(help="SQL to run [read from stdin when omitted]")] = None,
+    data_dir: DataOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    limit: Annotated[int, typer.Option("--max-rows", min=1, help="rows shown in a table")] = 200,
+) -> None:
+    """Query the warehouse read-only (DuckDB SQL; the marts are on the search path)."""
+    import csv
+
+    from extractors.app import report
+
+    if fmt not in ("table", "csv", "json"):
+        raise fail(f"--format {fmt!r}: use table, csv or json")
+    if query is None:
+        if sys.stdin.isatty():
+            raise fail("no query: give one, e.g. mirsad sql 'select * from fct_transfers limit 5', or pipe it in")
+        query = sys.stdin.read()
+    check_dirs(data_dir=_paths(None, data_dir)[1])
+    settings = Settings.from_env(data_dir=data_dir)
+    try:
+        con = report.connect(settings.warehouse_path)
+        try:
+            cur = con.execute(query)
+            names = [d[0] for d in cur.description] if cur.description else []
+            rows = cur.fetchall() if names else []
+        finally:
+            con.close()
+    except Exception as exc:
+        raise fail(exc) from None
+    if fmt == "json":
+        print(dumps([dict(zip(names, r, strict=True)) for r in rows]))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(["" if v is None else v for v in r] for r in rows)
+    else:
+        from rich.table import Table
+
+        table = Table(*names, caption=f"{len(rows)} row(s)" + (f", first {limit} shown" if len(rows) > limit else ""))
+        for r in rows[:limit]:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        console.print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

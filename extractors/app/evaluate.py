@@ -71,8 +71,14 @@ def find_table(con: duckdb.DuckDBPyConnection, name: str) -> str:
 
 def fetch(con: duckdb.DuckDBPyConnection, table: str, article_ids: list[str],
           columns: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Main-segment rows of ``table`` for ``article_ids``, grouped by article."""
-    sql = f"select article_id, {', '.join(columns)} from {table} where segment = 'main'"
+    """Main-segment rows of ``table`` for ``article_ids``, grouped by article.
+
+    A column the table lacks reads as NULL (``evidence_text`` only feeds the list of differences)."""
+    schema, name = (part.strip('"') for part in table.split("."))
+    present = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                         "where table_schema = ? and table_name = ?", [schema, name]).fetchall()}
+    selected = [c if c in present else f"null as {c}" for c in columns]
+    sql = f"select article_id, {', '.join(selected)} from {table} where segment = 'main'"
     by_article: dict[str, list[dict[str, Any]]] = {a: [] for a in article_ids}
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
@@ -142,7 +148,8 @@ def _score(con: duckdb.DuckDBPyConnection, gold: dict[str, dict]) -> dict[str, A
     ids = [file_to_article[f] for f in gold if f in file_to_article]
 
     transfers = fetch(con, find_table(con, "fct_transfers"), ids,
-                      ["supplier_id", "recipient_id", "item_category", "status", "quantity_min", "quantity_max"])
+                      ["supplier_id", "recipient_id", "item_category", "status", "quantity_min", "quantity_max",
+                       "evidence_text"])
     statements = fetch(con, find_table(con, "fct_statements"), ids, ["speaker_name", "quote_text", "evidence_text"])
     events = fetch(con, find_table(con, "fct_events"), ids,
                    ["event_type", "event_date", "date_granularity", "evidence_text"])
@@ -151,14 +158,16 @@ def _score(con: duckdb.DuckDBPyConnection, gold: dict[str, dict]) -> dict[str, A
     s: Counter = Counter()
     e: Counter = Counter()
     per_file = {}
+    diffs: list[dict[str, Any]] = []
     for f, g in gold.items():
         aid = file_to_article.get(f)
         pt = transfers.get(aid, [])
         _score_transfers(g.get("transfers", []), pt, t)
+        diffs.extend(_transfer_diffs(f, g.get("transfers", []), pt))
         gs, ps = g.get("statements", []), statements.get(aid, [])
-        _score_statements(gs, ps, s)
+        diffs.extend(_statement_diffs(f, gs, ps, _score_statements(gs, ps, s)))
         ge, pe = g.get("events", []), events.get(aid, [])
-        _score_events(ge, pe, e)
+        diffs.extend(_event_diffs(f, ge, pe, _score_events(ge, pe, e)))
         if "published_date" in g:
             t["pub_total"] += 1
             t["pub_ok"] += norm_date(g["published_date"]) == pub_dates.get(f)
@@ -176,6 +185,7 @@ def _score(con: duckdb.DuckDBPyConnection, gold: dict[str, dict]) -> dict[str, A
         "event_date_accuracy": _ratio(e["date_ok"], e["tp"]),
         "published_date_accuracy": _ratio(t["pub_ok"], t["pub_total"]),
         "per_file_rows": per_file,
+        "diffs": diffs,
     }
     result["macro_f1"] = round((result["transfers"]["f1"] + result["statements"]["f1"] + result["events"]["f1"]) / 3, 4)
     return result
@@ -209,25 +219,155 @@ def _score_transfers(gold_rows: list[dict], pt: list[dict], t: Counter) -> None:
             t["qty_ok"] += 1
 
 
-def _score_statements(gs: list[dict], ps: list[dict], s: Counter) -> None:
-    m = greedy(gs, ps, lambda a, b: token_f1(a["quote"], b["quote_text"]), 0.5)
+def _statement_score(a: dict, b: dict) -> float:
+    return token_f1(a["quote"], b["quote_text"])
+
+
+def _speaker_ok(gold_name: Any, pred_name: Any) -> bool:
+    """The scorer's speaker test: both unnamed, or the gold name's last token among the predicted name's."""
+    gn, pn = tokens(gold_name), tokens(pred_name)
+    return (not gn and not pn) or (bool(gn) and gn[-1] in pn)
+
+
+def _score_statements(gs: list[dict], ps: list[dict], s: Counter) -> list[tuple[dict, dict]]:
+    m = greedy(gs, ps, _statement_score, 0.5)
     s["tp"] += len(m)
     s["pred"] += len(ps)
     s["gold"] += len(gs)
     for a, b in m:
-        gn, pn = tokens(a.get("speaker_name")), tokens(b.get("speaker_name"))
-        s["speaker_ok"] += (not gn and not pn) or (bool(gn) and gn[-1] in pn)
+        s["speaker_ok"] += _speaker_ok(a.get("speaker_name"), b.get("speaker_name"))
+    return m
 
 
-def _score_events(ge: list[dict], pe: list[dict], e: Counter) -> None:
-    m = greedy(ge, pe, lambda a, b: containment(a["evidence"], b["evidence_text"])
-               if a["event_type"] == b["event_type"] else 0.0, 0.6)
+def _event_score(a: dict, b: dict) -> float:
+    return containment(a["evidence"], b["evidence_text"]) if a["event_type"] == b["event_type"] else 0.0
+
+
+def _score_events(ge: list[dict], pe: list[dict], e: Counter) -> list[tuple[dict, dict]]:
+    m = greedy(ge, pe, _event_score, 0.6)
     e["tp"] += len(m)
     e["pred"] += len(pe)
     e["gold"] += len(ge)
     for a, b in m:
         e["date_ok"] += (norm_date(a.get("date")) == norm_date(b["event_date"])
                          and (a.get("date_granularity") or None) == (b["date_granularity"] or None))
+    return m
+
+
+# --- what to fix: unmatched gold rows (misses) and unmatched predicted rows (false positives) ---------------
+
+def _nearest(row: dict, candidates: list[dict], score: Callable[[dict, dict], float]) -> tuple[dict | None, float]:
+    """The candidate scoring highest against ``row`` (any score above zero), with its score."""
+    best: dict | None = None
+    best_score = 0.0
+    for c in candidates:
+        sc = score(row, c)
+        if sc > best_score:
+            best, best_score = c, sc
+    return best, round(best_score, 3)
+
+
+def _diff(file: str, kind: str, what: str, gold: str | None, predicted: str | None, score: float | None,
+          evidence: str | None) -> dict[str, Any]:
+    return {"file": file, "kind": kind, "what": what, "gold": gold, "predicted": predicted, "score": score,
+            "evidence": evidence}
+
+
+def _triple(x: dict, status: bool = True) -> str:
+    out = f"{x['supplier_id']}->{x['recipient_id']} {x['item_category']}"
+    return f"{out} [{x.get('status')}]" if status else out
+
+
+def _triple_overlap(a: dict, b: dict) -> float:
+    keys = ("supplier_id", "recipient_id", "item_category")
+    same = sum(a.get(k) == b.get(k) for k in keys)
+    return same / len(keys) + 0.01 * containment(a.get("evidence"), b.get("evidence_text"))
+
+
+def _transfer_diffs(file: str, gold_rows: list[dict], pt: list[dict]) -> list[dict[str, Any]]:
+    """Gold triples nobody predicted and predicted triples not in gold, each beside the closest other side."""
+    def key(x: dict) -> tuple:
+        return (x["supplier_id"], x["recipient_id"], x["item_category"])
+    pred_keys = {key(p) for p in pt}
+    gold_keys = {key(g) for g in gold_rows}
+    out = []
+    seen: set[tuple] = set()
+    for g in gold_rows:
+        if key(g) in pred_keys or key(g) in seen:
+            continue
+        seen.add(key(g))
+        near, sc = _nearest(g, pt, _triple_overlap)
+        out.append(_diff(file, "transfers", "miss", _triple(g), _triple(near) if near else None, sc,
+                         g.get("evidence")))
+    seen = set()
+    for p in pt:
+        if key(p) in gold_keys or key(p) in seen:
+            continue
+        seen.add(key(p))
+        near, sc = _nearest(p, gold_rows, lambda a, b: _triple_overlap(b, a))
+        out.append(_diff(file, "transfers", "false_positive", _triple(near) if near else None, _triple(p), sc,
+                         p.get("evidence_text")))
+    return out
+
+
+def _said(speaker: Any, quote: Any) -> str:
+    return f"{speaker or '-'}: {quote or ''}"
+
+
+def _statement_diffs(file: str, gs: list[dict], ps: list[dict],
+                     matches: list[tuple[dict, dict]]) -> list[dict[str, Any]]:
+    """Missed quotes, predicted quotes gold lacks, and matched quotes whose speaker the scorer rejects."""
+    matched_g = {id(a) for a, _ in matches}
+    matched_p = {id(b) for _, b in matches}
+    out = []
+    for g in gs:
+        if id(g) in matched_g:
+            continue
+        near, sc = _nearest(g, ps, _statement_score)
+        out.append(_diff(file, "statements", "miss", _said(g.get("speaker_name"), g.get("quote")),
+                         _said(near.get("speaker_name"), near.get("quote_text")) if near else None, sc,
+                         g.get("evidence")))
+    for p in ps:
+        if id(p) in matched_p:
+            continue
+        near, sc = _nearest(p, gs, lambda a, b: _statement_score(b, a))
+        out.append(_diff(file, "statements", "false_positive",
+                         _said(near.get("speaker_name"), near.get("quote")) if near else None,
+                         _said(p.get("speaker_name"), p.get("quote_text")), sc, p.get("evidence_text")))
+    for g, p in matches:
+        if not _speaker_ok(g.get("speaker_name"), p.get("speaker_name")):
+            out.append(_diff(file, "statements", "wrong_speaker", _said(g.get("speaker_name"), g.get("quote")),
+                             _said(p.get("speaker_name"), p.get("quote_text")), round(_statement_score(g, p), 3),
+                             g.get("evidence")))
+    return out
+
+
+def _event_any_type(a: dict, b: dict) -> float:
+    return containment(a["evidence"], b["evidence_text"])
+
+
+def _event_diffs(file: str, ge: list[dict], pe: list[dict],
+                 matches: list[tuple[dict, dict]]) -> list[dict[str, Any]]:
+    """Missed events and predicted events gold lacks; the nearest row on the other side may differ in type."""
+    matched_g = {id(a) for a, _ in matches}
+    matched_p = {id(b) for _, b in matches}
+    out = []
+    for g in ge:
+        if id(g) in matched_g:
+            continue
+        near, sc = _nearest(g, pe, _event_any_type)
+        out.append(_diff(file, "events", "miss", f"{g['event_type']} {g.get('date') or ''}".strip(),
+                         f"{near['event_type']} {norm_date(near['event_date']) or ''}".strip() if near else None,
+                         sc, g.get("evidence")))
+    for p in pe:
+        if id(p) in matched_p:
+            continue
+        near, sc = _nearest(p, ge, lambda a, b: _event_any_type(b, a))
+        out.append(_diff(file, "events", "false_positive",
+                         f"{near['event_type']} {near.get('date') or ''}".strip() if near else None,
+                         f"{p['event_type']} {norm_date(p['event_date']) or ''}".strip(), sc,
+                         p.get("evidence_text")))
+    return out
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -241,6 +381,34 @@ def format_table(result: dict[str, Any]) -> str:
     if result["articles_missing"]:
         lines.append(f"articles missing from dim_articles: {', '.join(result['articles_missing'])}")
     lines.append(f"macro_f1 {result['macro_f1']}")
+    return "\n".join(lines)
+
+
+def _clip(text: Any, width: int) -> str:
+    text = " ".join(str(text or "-").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_diffs(result: dict[str, Any], width: int = 70) -> str:
+    """Per file and kind: each miss, false positive and wrong speaker, gold beside the nearest predicted row.
+
+    ``score`` is the scorer's similarity between the two (quote token F1 for statements, evidence containment
+    for events, share of the triple's fields for transfers); the evidence line is the gold sentence for a miss,
+    the predicted row's sentence otherwise.
+    """
+    diffs = result.get("diffs") or []
+    if not diffs:
+        return "no misses or false positives"
+    lines = [f"{len(diffs)} differences (miss = gold row not found; false_positive = predicted row not in gold)"]
+    current = None
+    for d in sorted(diffs, key=lambda x: (x["file"], KINDS.index(x["kind"]), x["what"])):
+        if (d["file"], d["kind"]) != current:
+            current = (d["file"], d["kind"])
+            lines.append(f"\n{d['file']} · {d['kind']}")
+        score = "" if d["score"] is None else f" ({d['score']})"
+        lines.append(f"  {d['what']:<15} gold: {_clip(d['gold'], width)}")
+        lines.append(f"  {'':<15} pred: {_clip(d['predicted'], width)}{score}")
+        lines.append(f"  {'':<15} evidence: {_clip(d['evidence'], width)}")
     return "\n".join(lines)
 
 

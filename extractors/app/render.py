@@ -6,10 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from extractors.ingest.summary import FACT_TABLES, RunSummary
 from extractors.schemas import INGESTION_STATUSES
+
+
+def plain(value: object) -> str:
+    """Text for a rich table or line, shown as written: markup brackets escaped (a file named ``a[/]b.txt``
+    or ``[link=...]x.txt`` is a name, not markup) and control characters (terminal escape sequences) shown
+    as ``\\x1b`` rather than sent to the terminal."""
+    text = "" if value is None else str(value)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return escape(text)
 
 
 def render_run(summary: RunSummary, flows: list[dict[str, Any]], console: Console) -> None:
@@ -35,7 +46,7 @@ def render_run(summary: RunSummary, flows: list[dict[str, Any]], console: Consol
         for col in ("supplier", "recipient", "articles", "mentions", "categories"):
             ft.add_column(col)
         for f in flows:
-            ft.add_row(f["supplier_id"], f["recipient_id"], str(f["articles"]), str(f["mentions"]), f["categories"])
+            ft.add_row(*(plain(f[k]) for k in ("supplier_id", "recipient_id", "articles", "mentions", "categories")))
         console.print(ft)
 
     timing = "  ".join(f"{k} {v:.2f}s" for k, v in summary.timings.items())
@@ -43,25 +54,25 @@ def render_run(summary: RunSummary, flows: list[dict[str, Any]], console: Consol
     if summary.deferred:
         console.print(f"deferred (still being written, picked up next run): {len(summary.deferred)}")
     if summary.built:
-        console.print(f"warehouse: {summary.warehouse_path}")
+        console.print(f"warehouse: {plain(summary.warehouse_path)}")
     elif summary.build_skipped_reason:
-        console.print(f"warehouse: {summary.warehouse_path} (not rebuilt: {summary.build_skipped_reason})")
+        console.print(f"warehouse: {plain(summary.warehouse_path)} (not rebuilt: {plain(summary.build_skipped_reason)})")
     if summary.docs_path:
-        console.print(f"dbt docs: {summary.docs_path}")
+        console.print(f"dbt docs: {plain(summary.docs_path)}")
 
 
 def render_status(status: dict[str, Any], console: Console) -> None:
     c = status["counts"]
-    console.print(f"ledger: {status['files']} file events in {status['batches']} batches ({status['lake_dir']})")
+    console.print(f"ledger: {status['files']} file events in {status['batches']} batches ({plain(status['lake_dir'])})")
     console.print("  ".join(f"{k} {c[k]}" for k in INGESTION_STATUSES))
     last = status["last_run"]
     if last:
-        console.print(f"last run: {last['run_id']} at {last['ingested_at']} (batch {last['batch_id']})")
+        console.print(f"last run: {plain(last['run_id'])} at {plain(last['ingested_at'])} (batch {plain(last['batch_id'])})")
     if status["quarantined"]:
         qt = Table(title="quarantined files", show_header=True)
         qt.add_column("file", no_wrap=True)
         qt.add_column("reason")
         qt.add_column("path", overflow="fold")
         for q in status["quarantined"]:
-            qt.add_row(Path(q["file_path"]).name, q["reason"] or "", q["file_path"])
+            qt.add_row(plain(Path(q["file_path"]).name), plain(q["reason"]), plain(q["file_path"]))
         console.print(qt)

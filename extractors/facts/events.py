@@ -218,28 +218,49 @@ def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
     return rows
 
 
+_DEDUP_SCAN = 64  # rows of one type compared with a title/caption mention (articles hold a handful)
+
+
 def deduplicate_events(rows: list[EventRow], headline_sentences: set[int]) -> list[EventRow]:
     """One row per happening. A title/caption event restating another mention of the same type and actors is
     dropped (the mention with most date/actors/place is kept, body before headline); repeated body mentions
-    with the same type, date and actors are one row."""
+    with the same type, date and actors are one row.
+
+    Linear in the rows: same-date twins are found by hash; title/caption pairs compare at most the first
+    ``_DEDUP_SCAN`` kept rows of the type (a page of thousands of repeated mentions must not cost n**2)."""
     def info(r: EventRow) -> tuple[int, int, int]:
         score = len(r.actor_ids) + (r.location_text is not None)
         return int(r.event_date is not None), int(r.sentence_index not in headline_sentences), score
 
+    def is_twin(f: EventRow, r: EventRow) -> bool:
+        headline_pair = f.sentence_index in headline_sentences or r.sentence_index in headline_sentences
+        same_date = f.event_date is not None and f.event_date == r.event_date and set(f.actor_ids) == set(r.actor_ids)
+        return bool((headline_pair and set(f.actor_ids) & set(r.actor_ids)
+                     and (f.event_date is None or r.event_date is None or f.event_date == r.event_date)) or same_date)
+
     out: list[EventRow] = []
+    kept: dict[tuple[str, str], list[int]] = {}  # (type, segment) -> positions in out, in order
+    titles: dict[tuple[str, str], list[int]] = {}  # positions that held a headline row (checked again on use)
+    dated: dict[tuple, list[int]] = {}  # (type, segment, date, actors) -> positions (checked again on use)
     for r in rows:
-        twin = None
-        for f in out:
-            if f.event_type != r.event_type or f.segment != r.segment:
-                continue
-            headline_pair = f.sentence_index in headline_sentences or r.sentence_index in headline_sentences
-            same_date = f.event_date is not None and f.event_date == r.event_date and set(f.actor_ids) == set(r.actor_ids)
-            if (headline_pair and set(f.actor_ids) & set(r.actor_ids)
-                    and (f.event_date is None or r.event_date is None or f.event_date == r.event_date)) or same_date:
-                twin = f
-                break
-        if twin is None:
+        group = (r.event_type, r.segment)
+        if r.sentence_index in headline_sentences:
+            candidates = kept.get(group, [])[:_DEDUP_SCAN]
+        else:
+            candidates = titles.get(group, [])[:_DEDUP_SCAN]
+        if r.event_date is not None:
+            candidates = candidates + dated.get((group, r.event_date, frozenset(r.actor_ids)), [])
+        twin_at = min((p for p in set(candidates) if is_twin(out[p], r)), default=-1)
+        if twin_at < 0:
+            twin_at = len(out)
             out.append(r)
-        elif info(r) > info(twin):
-            out[out.index(twin)] = r
+            kept.setdefault(group, []).append(twin_at)
+        elif info(r) > info(out[twin_at]):
+            out[twin_at] = r
+        else:
+            continue
+        if r.sentence_index in headline_sentences and twin_at not in titles.get(group, [])[-1:]:
+            titles.setdefault(group, []).append(twin_at)
+        if r.event_date is not None:
+            dated.setdefault((group, r.event_date, frozenset(r.actor_ids)), []).append(twin_at)
     return out

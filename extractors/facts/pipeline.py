@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -15,6 +16,10 @@ from extractors.mentions.pubdate import find_publication_date, is_date_line
 from extractors.schemas import ArticleExtraction, ArticleRow, Sidecar, content_article_id
 from extractors.text.segments import segment_document, split_sentences
 from extractors.text.tokens import sentence_tokens
+
+# Invisible format characters: zero-width space/non-joiner/joiner, LRM/RLM, bidi embeddings, isolates and
+# overrides, word joiner, BOM. Soft hyphen too. None of them is part of a word a lexicon lists.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def _keys_of(line: str) -> set[str]:
@@ -41,14 +46,17 @@ def extract_article(
     ``article_id``, when the caller already has it, must be ``content_article_id(text)``."""
     ingested_at = ingested_at or datetime.now().astimezone()
     sentence_tokens.cache_clear()  # reuse is only within one article
-    article_id = article_id or content_article_id(text)
+    article_id = article_id or content_article_id(text)  # of the text as given
+    char_count = len(text)
+    if _INVISIBLE.search(text):  # scraped pages carry ZWNJ/ZWJ/RLM/LRM inside and between words: matching
+        text = _INVISIBLE.sub("", text)  # ignores them, as a reader does (rows quote the text without them)
     pub, pub_source = find_publication_date(text, sidecar.published_at if sidecar else None,
                                             sidecar.url if sidecar else None)
     doc = segment_document(text, _keys_of, is_date_line)
     out = ArticleExtraction(article=ArticleRow(
         article_id=article_id, source_file=source_file, title=doc.title, published_date=pub,
         published_date_source=pub_source, source_name=sidecar.source_name if sidecar else None,
-        url=sidecar.url if sidecar else None, char_count=len(text), ingested_at=ingested_at,
+        url=sidecar.url if sidecar else None, char_count=char_count, ingested_at=ingested_at,
         extractor_version=EXTRACTOR_VERSION, sha256=sha256, encoding=encoding,
         main_char_count=sum(len(p.text) for p in doc.paragraphs if p.segment == "main"),
         related_segment_count=doc.related_blocks, warnings=list(warnings), batch_id=batch_id,

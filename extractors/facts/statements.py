@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from extractors.facts.context import SentenceView
 from extractors.mentions.actors import actor_parent, actor_type
-from extractors.mentions.persons import PersonRegister, is_role_head
+from extractors.mentions.persons import PersonRegister, is_role_head, role_heads_matcher
 from extractors.schemas import StatementRow, row_id
 from extractors.text.lexicon import load_csv, load_yaml
 from extractors.text.matcher import PhraseMatcher
@@ -47,17 +47,71 @@ class _Lex:
     verbs: PhraseMatcher
     exclusions: PhraseMatcher
     back_refs: frozenset[str]
+    imperfect: frozenset[str]  # folded present-tense forms: a statement only with a subject of their own
+    with_pronoun: frozenset[str]  # folded forms carrying an object pronoun (وصفته، أعلنها)
+
+
+def inflections(form: str, lemma: str) -> list[str]:
+    """The members of a reporting verb's family that ``form`` implies, by Arabic morphology.
+
+    From the perfect (the lemma: 3rd person masculine singular): the feminine (+ت), plural (+وا) and
+    feminine dual (+تا; the masculine +ا would read as an adverb: نقلا، وفقا), with an object pronoun (+ه، +ها), and the present tense (ي/ت + the imperfect stem: Form IV أوضح -> يوضح, hollow Form IV
+    أشار -> يشير, Forms VII-X اعتبر -> يعتبر, Forms I-III/V-VI ذكر -> يذكر, تحدث -> يتحدث) with its plural.
+    Weak-initial (وصف), weak-final (نفى، دعا), hollow Form I (قال) and hamza-initial triliteral (أكد) verbs
+    have irregular stems: their forms are listed in the lexicon instead. From a listed present tense: the
+    other person prefix and the plural. From an active participle (مشيرا، قائلا): its gender and number.
+    """
+    if " " in form or len(form) < 3:
+        return []
+    out: list[str] = []
+    if form == lemma:
+        if form[-1] in "ىا":
+            fem = form[:-1] + "ت"
+            out += [fem, form[:-1] + "وا"]
+        else:
+            fem = form + "ت"
+            out += [fem, form + "وا", form + "تا"]
+        if form[-1] not in "ىا":  # with an object pronoun: "فيما وصفته الإدارة بأنه ..."; not +ه, which
+            out += [form + "ها", fem + "ه", fem + "ها"]  # folds like a noun's ة (أضافه = إضافة)
+        stem = None
+        if form[0] == "ا" and len(form) >= 4:
+            stem = form[1:]
+        elif form[0] == "أ" and len(form) == 4 and form[2] == "ا":
+            stem = form[1] + "ي" + form[3]
+        elif form[0] == "أ" and len(form) == 4:
+            stem = form[1:]
+        elif form[0] not in "وأإآ" and form[-1] not in "ىاي" and not (len(form) == 3 and form[1] in "اوي"):
+            stem = form
+        if stem is not None:
+            out += ["ي" + stem, "ت" + stem, "ي" + stem + "ون"]
+    elif form[0] in "يت" and form[-1] not in "يوى":
+        stem = form[1:]
+        out += ["ي" + stem, "ت" + stem, "ي" + stem + "ون"]
+    elif form[0] in "مقنكدلو" and form[-1] in "اة" and len(form) >= 5 and form != lemma:
+        base = form[:-1]
+        out += [base + "ا", base + "ة", base + "ين", base + "ون"]
+    return [f for f in out if f != form]
 
 
 @lru_cache(maxsize=1)
 def _lex() -> _Lex:
-    verbs = [(r["form"], (r["lemma"], r["kind"], r["content"])) for r in load_csv("reporting_verbs.csv")]
+    rows = load_csv("reporting_verbs.csv")
+    verbs = [(r["form"], (r["lemma"], r["kind"], r["content"])) for r in rows]
+    listed = {fold_token(r["form"]) for r in rows}
+    for r in rows:
+        if r["kind"] == "verb":
+            verbs += [(f, (r["lemma"], r["kind"], r["content"])) for f in inflections(r["form"], r["lemma"])
+                      if fold_token(f) not in listed]
+    imperfect = frozenset(fold_token(f) for f, v in verbs
+                          if v[1] == "verb" and f[0] in "يت" and " " not in f and f != v[0])
+    with_pronoun = frozenset(fold_token(f) for f, v in verbs if v[1] == "verb" and " " not in f
+                             and f.endswith(("ه", "ها")) and f != v[0])
     excl = [(r["phrase"], True) for r in load_csv("reporting_exclusions.csv")]
     roles = load_yaml("roles.yaml")
     # verbs take the conjunctions و/ف only: "التابع لـ" is not "تابع", "القائل" is not "قال"
     verb_prefixes = frozenset({"", "و", "ف"})
     return _Lex(PhraseMatcher(verbs, prefixes=verb_prefixes), PhraseMatcher(excl),
-                frozenset(fold_token(x) for x in roles["back_references"]))
+                frozenset(fold_token(x) for x in roles["back_references"]), imperfect, with_pronoun)
 
 
 class Speaker(Value):
@@ -77,6 +131,12 @@ class StatementState:
 
     last: Speaker | None = None
     register: PersonRegister = field(default_factory=PersonRegister)
+    # institution noun (folded, no article: "وزاره الخزانه", "قياده", "وزاره") -> the actor it was last
+    # named with in this article, so "وكيل وزارة الخزانة" or "المتحدث باسم الوزارة" speaks for that state
+    bodies: dict[str, str] = field(default_factory=dict)
+    # named persons with a role, latest last: "الوزير" / "رئيس الوزراء التشيكي" alone refer back to them
+    recent: list[Speaker] = field(default_factory=list)
+    pending_quote: str | None = None  # the previous sentence, when it was a quotation nobody was said to say
 
 
 def _quote_span(view: SentenceView, i: int) -> tuple[int, int] | None:
@@ -156,10 +216,14 @@ def _speaker_from_span(view: SentenceView, a: int, b: int, state: StatementState
                 resolved = (view.span(x.start, x.end), None, x.actor_id)
             return Speaker(resolved[0], resolved[1], resolved[2] or x.actor_id)
         kind = actor_type(x.actor_id)
-        role = view.span(a, x.end).strip(" ،,") if kind in ("media", "organisation", "institution") or x.start > a else None
+        seat = _seat(view, x.end, len(view.toks))
+        role_end = seat if seat <= b else x.end
+        role = view.span(a, role_end).strip(" ،,") if kind in ("media", "organisation", "institution") or x.start > a else None
         actor = x.actor_id if kind != "media" else actor_parent(x.actor_id)
         return Speaker(None, role, actor)
     words = [t for t in view.toks[a:b] if not t.is_punct]
+    if len(words) == 1 and words[0].folded.startswith("ال") and len(words[0].folded) > 4:
+        return Speaker(None, words[0].text, None)  # "وأضافت القيادة"، "وأفاد المرصد": a definite noun subject
     if words and words[0].folded.endswith(("ون", "ين", "ات")) and len(words[0].folded) > 4:
         return Speaker(None, view.span(a, b).strip(" ،,") or None, None)  # "مسؤولون غربيون", "محللون"
     return None
@@ -176,6 +240,8 @@ def _content(view: SentenceView, i: int, end_limit: int, object_verb: bool) -> t
         return None
     if toks[k].text == ":":
         k += 1
+        if k >= n:
+            return None  # 'قال: ' at the very end: nothing was said
     q = _quote_span(view, k) if k < n else None
     if q is not None:
         qa, qb = q
@@ -200,10 +266,86 @@ def _content(view: SentenceView, i: int, end_limit: int, object_verb: bool) -> t
     return None
 
 
-def _clause_end(view: SentenceView, k: int, n: int) -> int:
-    """End of an indirect clause: sentence end, or a comma/و followed by a new reporting verb."""
+class _ClauseEnds:
+    """Where clause scans stop in one token list, computed once per sentence (see ``_clause_end``)."""
+
+    def __init__(self) -> None:
+        self.toks: list | None = None
+        self.stop_from: list[int] = []  # stop_from[p]: where a scan that reached p (outside quotes) stops, -1 = end
+        self.close_of: list[int] = []  # close_of[j]: the closing mark of a quotation opened at j (len = unclosed)
+        self.trailing_punct: int = 0  # start of the run of punctuation that ends the token list
+
+
+_CLAUSE_ENDS = _ClauseEnds()
+
+
+def _stop_at(view: SentenceView, j: int, verb_at: set[int], n: int) -> int:
+    """Where a clause scan standing at token j (outside quotes, past the clause's first token) ends, else -1."""
     lx = _lex()
-    verb_at = lx.verbs.starts_in(view.toks)
+    toks = view.toks
+    t = toks[j]
+    if j == 0:
+        return -1
+    m = lx.verbs.match_at(toks, j) if j in verb_at else None
+    if m is not None and (toks[j - 1].text in ("،", ",") or t.folded.startswith("و") or t.folded.startswith(("م",))):
+        return j - 1 if toks[j - 1].text in ("،", ",") else j
+    if m is not None and j >= 2 and toks[j - 2].text in ("،", ",") and \
+            toks[j - 1].folded in ("اذ", "حيث", "بينما", "فيما", "كما", "ثم"):
+        return j - 2  # "...، إذ قالت المتحدثة ...": a new statement starts
+    if t.text in ("،", ",") and j + 1 < n and toks[j + 1].folded in ("لكن", "لكنه", "لكنها", "بينما", "فيما"):
+        return j
+    return -1
+
+
+def _clause_ends(view: SentenceView) -> _ClauseEnds:
+    """One right-to-left pass over the sentence: every later ``_clause_end`` is O(1), so a sentence with many
+    reporting verbs or quotation marks costs linear time, not one scan to the sentence end per verb."""
+    cache = _CLAUSE_ENDS
+    toks = view.toks
+    if cache.toks is toks:
+        return cache
+    n = len(toks)
+    verb_at = set(_lex().verbs.starts_in(toks))
+    stop_from = [-1] * (n + 2)
+    close_of = [n] * n
+    next_at: dict[str, int] = {}  # token text -> its next occurrence to the right of j
+    for j in range(n - 1, -1, -1):
+        text = toks[j].text
+        if text in OPEN_QUOTES and text != "”":
+            close = next_at.get(OPEN_QUOTES[text], n)
+            close_of[j] = close
+            stop_from[j] = stop_from[close + 1] if close < n else -1
+        else:
+            stop = _stop_at(view, j, verb_at, n)
+            stop_from[j] = stop if stop >= 0 else stop_from[j + 1]
+        next_at[text] = j
+    trailing = n
+    while trailing > 0 and toks[trailing - 1].is_punct:
+        trailing -= 1
+    cache.toks, cache.stop_from, cache.close_of, cache.trailing_punct = toks, stop_from, close_of, trailing
+    return cache
+
+
+def _clause_end(view: SentenceView, k: int, n: int) -> int:
+    """End of an indirect clause: sentence end, or a comma/و followed by a new reporting verb. A quotation that
+    opens in the clause is skipped whole; with none, the trailing punctuation is not part of the clause."""
+    if n != len(view.toks) or k >= n:
+        return k if k >= n else _clause_end_scan(view, k, n)
+    ends = _clause_ends(view)
+    text = view.toks[k].text
+    if text in OPEN_QUOTES and text != "”":
+        close = ends.close_of[k]
+        stop = ends.stop_from[close + 1] if close < n else -1
+    else:
+        stop = ends.stop_from[k + 1]
+    if stop >= 0:
+        return stop
+    return max(k, ends.trailing_punct)
+
+
+def _clause_end_scan(view: SentenceView, k: int, n: int) -> int:
+    """``_clause_end`` for a prefix of the sentence (tokens before n): the plain left-to-right scan."""
+    verb_at = set(_lex().verbs.starts_in(view.toks))
     j = k
     depth_quote = None
     while j < n:
@@ -213,16 +355,9 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
         elif depth_quote is not None and t.text == depth_quote:
             depth_quote = None
         elif depth_quote is None and j > k:
-            m = lx.verbs.match_at(view.toks, j) if j in verb_at else None
-            if m is not None and (view.toks[j - 1].text in ("،", ",") or view.toks[j].folded.startswith("و")
-                                  or view.toks[j].folded.startswith(("م",))):
-                k2 = j - 1 if view.toks[j - 1].text in ("،", ",") else j
-                return k2
-            if m is not None and j >= 2 and view.toks[j - 2].text in ("،", ",") and \
-                    view.toks[j - 1].folded in ("اذ", "حيث", "بينما", "فيما", "كما", "ثم"):
-                return j - 2  # "...، إذ قالت المتحدثة ...": a new statement starts
-            if t.text in ("،", ",") and j + 1 < n and view.toks[j + 1].folded in ("لكن", "لكنه", "لكنها", "بينما", "فيما"):
-                return j
+            stop = _stop_at(view, j, verb_at, n)
+            if stop >= 0:
+                return stop
         j += 1
     while j > k and view.toks[j - 1].is_punct:
         j -= 1
@@ -231,9 +366,27 @@ def _clause_end(view: SentenceView, k: int, n: int) -> int:
 
 def extract_statements(view: SentenceView, article_id: str, state: StatementState) -> list[StatementRow]:
     """Statement rows of one sentence (a paragraph-long quotation is one sentence for this purpose)."""
+    rows = _extract_statements(view, article_id, state)
+    # a sentence that is one quotation and said by nobody yet: "صرح بذلك X" in the next one attributes it
+    state.pending_quote = _standalone_quote(view) if not rows else None
+    return rows
+
+
+def _standalone_quote(view: SentenceView) -> str | None:
+    toks = view.toks
+    if len(toks) < 4 or toks[0].text not in OPEN_QUOTES:
+        return None
+    qa, qb = _quote_span(view, 0)  # type: ignore[misc]  # an opening mark always gives a span
+    if qb >= len(toks) or any(not t.is_punct for t in toks[qb + 1:]):
+        return None
+    return view.span(qa, qb).strip(" ،,.:") or None
+
+
+def _extract_statements(view: SentenceView, article_id: str, state: StatementState) -> list[StatementRow]:
     lx = _lex()
     toks = view.toks
     _register_names(view, state)
+    _learn_bodies(view, state)
     matches = lx.verbs.find(toks)
     if not matches:
         return []
@@ -259,7 +412,11 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             continue
         lemma, kind, content_kind = m.value
         if kind == "attribution":
-            row = _attribution(view, m, article_id, state, first_verb_at)
+            verb_row_before = any(not r.rule.startswith("statement.attribution") for r in rows)
+            row = _attribution(view, m, article_id, state, first_verb_at if verb_row_before else None,
+                               own_source_only=verb_row_before)
+            if row is None and lemma == "نقلا عن" and rows:
+                row = _own_source(view, m, rows[-1], state)
             if row is not None:
                 rows.append(row)
             continue
@@ -271,10 +428,112 @@ def extract_statements(view: SentenceView, article_id: str, state: StatementStat
             continue  # "تابع لوزارة الدفاع": affiliated to, not "went on to say"
         if m.start > 0 and toks[m.start - 1].folded in _PRONOUN_MARKERS and not toks[m.start].folded.startswith("و"):
             continue  # "قال بوتين إنه رأى ...": the verb is inside another statement's content
-        row = _statement_at(view, m, verbs, article_id, state, first_in_sentence=not rows)
+        if m.start > 0 and toks[m.start - 1].folded in ("ما", "لما") and any(
+                a.value[1] == "attribution" and a.end in (m.start - 1, m.start - 2) for a in matches):
+            continue  # "بحسب ما أعلنت الوزارة"، "وفقا لما أوردت": the relative clause names a source, said nothing
+        if any(a.value[1] == "attribution" and a.end <= m.start
+               and not any(t.is_punct or t.folded in CLAUSE_MARKERS for t in toks[a.end:m.start])
+               for a in matches):
+            continue  # "وبحسب مصادر عسكرية تحدثت لـRT، فإن ...": the verb describes the attributed source
+        if rows and _bare(toks[m.start].folded) in lx.imperfect and any(_inside_quote(view, m, r) for r in rows):
+            continue  # "نفت الوزارة صحة تقارير تفيد بأن ...": a verb inside content already reported
+        if toks[m.start].folded in lx.with_pronoun and m.start > 0 and not toks[m.start - 1].is_punct \
+                and toks[m.start - 1].folded not in ("ما", "فيما", "كما", "بينما", "حيث", "مما"):
+            continue  # "حزمة مساعدات أعلنها المستشار": a relative clause describing the noun before it
+        bare = _bare(toks[m.start].folded)
+        if bare in lx.imperfect and any(v.start < m.start and v.value[1] == "verb" and _bare(toks[v.start].folded)
+                                        not in lx.imperfect and any(toks[k].folded in CLAUSE_MARKERS
+                                                                    and toks[k - 1].folded not in ("قبل", "بعد")
+                                                                    for k in range(v.end, m.start))
+                                        for v in verbs):
+            continue  # "... بأن لدى الأجهزة معلومات تشير إلى أن ...": a present tense inside reported content
+        if _is_participle(toks[m.start].folded) and m.start > 0 and not toks[m.start - 1].is_punct \
+                and not toks[m.start].folded.startswith("و"):
+            continue  # "عملية أسر معلنة": a participle after a noun is its adjective; a ḥāl follows a comma
+        row = _statement_at(view, m, verbs, article_id, state, first_in_sentence=not rows,
+                            prev=rows[-1] if rows else None)
         if row is not None:
             rows.append(row)
     return rows
+
+
+_OWN_SOURCES = frozenset(fold_token(w) for w in (
+    "تقديرات", "تقدير", "بيانات", "أرقام", "إحصاءات", "إحصائيات", "خبراء", "خبير", "محللين", "محللون", "مصادر",
+    "مصدر", "مسؤولين", "مسؤول", "دراسة", "تقرير", "تقارير", "معهد", "مركز"))
+
+
+def _postposed_source(view: SentenceView, m, article_id: str, state: StatementState) -> StatementRow | None:
+    """'<clause>، بحسب تقديرات خبراء' after another statement: the clause before it, from the last comma."""
+    toks = view.toks
+    j = m.end
+    if j >= len(toks) or m.start < 3:
+        return None
+    first = toks[j].folded
+    if first not in _OWN_SOURCES and not any(st in _OWN_SOURCES for st, _ in toks[j].variants):
+        return None
+    k = j
+    while k < len(toks) and not toks[k].is_punct:
+        k += 1
+    if any(not t.is_punct for t in toks[k:]):
+        return None  # the source opens a frame ("، نقلا عن بيانات ...، أن ..."): it closes no clause
+    cb = m.start - 1 if toks[m.start - 1].text in ("،", ",") else m.start
+    ca = cb - 1
+    while ca > 0 and toks[ca - 1].text not in ("،", ",", ":", "؛"):
+        ca -= 1
+    if cb - ca < 3:
+        return None
+    speaker = _finish_speaker(view, Speaker(None, view.span(j, k).strip(" ،,"), None), state)
+    quote = _balance_quotes(view.span(ca, cb))
+    return StatementRow(
+        row_id=row_id(article_id, view.sentence.index, str(m.start), m.value[0]),
+        article_id=article_id, speaker_name=None, speaker_role=speaker.role, speaker_actor_id=speaker.actor_id,
+        reporting_verb=m.value[0], quote_text=quote, is_direct=False, date_text=None, statement_date=None,
+        segment=view.sentence.segment, sentence_index=view.sentence.index, evidence_text=view.text,
+        confidence=0.6, rule="statement.attribution.postposed",
+    )
+
+
+def _inside_quote(view: SentenceView, m, row: StatementRow) -> bool:
+    """Is the verb at ``m`` (with the two words after it) part of ``row``'s reported content?"""
+    if m.start == 0 or row.rule.startswith("statement.attribution"):
+        return False
+    probe = view.span(m.start, min(len(view.toks), m.end + 2))
+    return len(probe.split()) >= 2 and probe in row.quote_text
+
+
+def _is_participle(folded: str) -> bool:
+    return len(folded) > 3 and ((folded.startswith("م") and folded.endswith(("ا", "ه", "ين")))
+                                or folded in _PARTICIPLES or folded.endswith(("لين", "لون")) and "ائ" in folded)
+
+
+def _own_source(view: SentenceView, m, prev: StatementRow, state: StatementState) -> StatementRow | None:
+    """'قالت وسائل إعلام نقلا عن مصدر عسكري إن ...': the source quoted by the speaker is a speaker too.
+
+    Only for sources of their own (a named person, an official, a source, officials); a medium relaying
+    the one already named (بحسب رويترز) and information (نقلا عن معلومات) add no row.
+    """
+    toks = view.toks
+    j = m.end
+    k = j
+    while k < len(toks) and not toks[k].is_punct and toks[k].folded not in CLAUSE_MARKERS:
+        k += 1
+    if k == j:
+        return None
+    first = toks[j].folded[2:] if toks[j].folded.startswith("ال") else toks[j].folded
+    person = any(p.start == j and p.name for p in view.persons)
+    if not person and (first not in _SOURCE_NOUNS or first in _MEDIA_WORDS or _is_media_word(toks[j])
+                       or first in ("تقرير", "تقارير", "بيان", "وثيقه", "وثايق", "دراسه", "رساله", "مذكره")):
+        return None
+    speaker = _speaker_from_span(view, j, k, state) or Speaker(None, view.span(j, k), None)
+    speaker = _finish_speaker(view, speaker, state)
+    return StatementRow(
+        row_id=row_id(prev.article_id, view.sentence.index, str(m.start), "نقلا عن"),
+        article_id=prev.article_id, speaker_name=speaker.name, speaker_role=speaker.role,
+        speaker_actor_id=speaker.actor_id, reporting_verb="نقلا عن", quote_text=prev.quote_text,
+        is_direct=prev.is_direct, date_text=prev.date_text, statement_date=prev.statement_date,
+        segment=view.sentence.segment, sentence_index=view.sentence.index, evidence_text=view.text,
+        confidence=0.65, rule="statement.attribution.source",
+    )
 
 
 def _register_names(view: SentenceView, state: StatementState) -> None:
@@ -284,16 +543,24 @@ def _register_names(view: SentenceView, state: StatementState) -> None:
     for p in view.persons:
         if p.name and len(p.name.split()) >= 2:
             name, role, actor = state.register.resolve(p.name)
-            state.register.add(p.name if len(p.name.split()) >= len(name.split()) else name, p.role or role,
-                               p.actor_id or actor)
+            full = p.name if len(p.name.split()) >= len(name.split()) else name
+            state.register.add(full, p.role or role, p.actor_id or actor)
+            if p.role or role:
+                state.recent.append(Speaker(full, p.role or role, p.actor_id or actor))
+
+
+_PREPOSITIONS = frozenset({"الي", "من", "عن", "علي"})
 
 
 def _statement_at(view: SentenceView, m, verbs, article_id: str, state: StatementState,
-                  first_in_sentence: bool) -> StatementRow | None:
+                  first_in_sentence: bool, prev: StatementRow | None = None) -> StatementRow | None:
     toks = view.toks
     lemma, kind, content_kind = m.value
-    object_verb = content_kind == "object"
+    participle = _is_participle(toks[m.start].folded)
+    object_verb = content_kind == "object" or participle
     next_start = next((x.start for x in verbs if x.start > m.start), len(toks))
+    if m.end < len(toks) and toks[m.end].folded in ("بذلك", "ذلك") and state.pending_quote:
+        return _said_that(view, m, article_id, state)  # «...». صرح بذلك رئيس الوزراء ...
     skip = m.end
     while skip < next_start and toks[skip].folded in _SKIP_AFTER_VERB and toks[skip].folded != "عن":
         skip += 1
@@ -319,13 +586,28 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     marker = j if j < next_start and j - skip <= 18 else None
     if marker is not None:
         sp_end = _trim_circumstantial(view, skip, marker)
+        naql = next((k for k in range(skip + 1, sp_end) if toks[k].folded in ("نقلا", "ونقلا")), None)
+        if naql is not None and lemma != "نقل":
+            sp_end = naql  # "قالت صحيفة محلية نقلا عن مصدر": the speaker ends where its source begins
+            while sp_end > skip and toks[sp_end - 1].is_punct:
+                sp_end -= 1
         content = _content(view, marker, len(toks), object_verb)
         if content is None:
             return None
     elif object_verb:
-        sp_end = _np_end(view, skip, next_start)
+        sp_end = skip if participle else _np_end(view, skip, next_start)
         ca = _skip_punct_dates(view, sp_end)
-        content = (ca, _clause_end(view, ca, len(toks)), False)
+        if ca + 1 < len(toks) and toks[ca].folded in _PREPOSITIONS:
+            ca += 1  # "مشيرة إلى اعتراض ...": the content is the preposition's object
+        cb = _object_end(view, ca, _clause_end(view, ca, len(toks)))
+        if cb + 1 < len(toks) and toks[cb].text in ("،", ",") and toks[cb + 1].folded in CLAUSE_MARKERS:
+            # "أعلن الجيش المصري ورئاسة كوريا الجنوبية امس الثلاثاء، أن ...": the subject ran to the comma
+            sp_end = cb
+            content = _content(view, cb + 1, len(toks), object_verb)
+            if content is None:
+                return None
+        else:
+            content = (ca, cb, False)
     else:
         return None
     ca, cb, direct = content
@@ -333,21 +615,27 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
         return None
     if view.sentence.is_headline and not direct:
         return None  # a title such as "واشنطن تعلن حزمة ..." announces news; it attributes no content
-    if lemma == "نقل" and not any(t.folded == "عن" for t in toks[m.end:content[0]]):
+    if lemma == "نقل" and not any(t.folded == "عن" for t in toks[m.start:content[0]]):
         return None  # "نقلت روسيا الأسلحة ..." moves things; only "نقلت X عن Y" reports
-    pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم")
+    # "وصفه بأنه ..." (no subject after the pronoun-carrying verb) vs "وصفته الحكومة بأنه ...": a subject follows
+    pronoun_subject = toks[m.end - 1].folded.endswith(("ها", "ه")) and lemma in ("وصف", "اتهم") and (
+        m.end >= len(toks) or toks[m.end].folded in CLAUSE_MARKERS or toks[m.end].text in OPEN_QUOTES
+        or toks[m.end].folded.startswith("ب") or toks[m.end].is_punct)
     speaker = None
     if lemma == "نقل":
         an = next((k for k in range(skip, sp_end) if toks[k].folded == "عن"), None)
         if an is not None and an + 1 < sp_end:
             skip = an + 1  # "نقلت وكالة كيودو عن ناكاتاني قوله": the one quoted is the speaker
-    head = toks[m.start].folded
-    participle = len(head) > 3 and ((head.startswith("م") and head.endswith(("ا", "ه"))) or head in _PARTICIPLES)
     svo = _aux_subject(view, m.start, state)
     if svo is not None:
         speaker = svo  # "وكان الرئيس ... إلهام علييف قد وصف ...": subject, auxiliary, verb
+    elif participle and prev is not None:
+        # "..., مؤكدا أن ...": the ḥāl goes on with the speaker of the sentence's statement
+        speaker = Speaker(prev.speaker_name, prev.speaker_role, prev.speaker_actor_id)
+    elif participle and _sentence_subject(view, m.start) is not None:
+        speaker = _sentence_subject(view, m.start)  # "وهو ما نفته الصين، معتبرة أن ...": the clause's subject
     elif participle and state.last is not None:
-        speaker = state.last  # "..., مؤكدا أن ...": the same speaker goes on
+        speaker = state.last
     elif sp_end > skip and not pronoun_subject:
         speaker = _speaker_from_span(view, skip, sp_end, state)
     if speaker is None:
@@ -355,10 +643,13 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     if speaker is None:
         speaker = _subject_noun_before(view, m.start)
     if speaker is None:
+        if _bare(toks[m.start].folded) in lx_imperfect():
+            return None  # "يُعتبر"، "تُذكر": a present tense with no subject of its own is passive or generic
         speaker = state.last or Speaker(None, None, None)
-    quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
+    quote = _balance_quotes(view.span(ca, cb).strip(" ،,.:\"«»“”") if direct else view.span(ca, cb))
     if not quote:
         return None
+    speaker = _finish_speaker(view, speaker, state)
     if speaker.name or first_in_sentence:
         state.last = speaker
     date_text, statement_date = _date_near(view, m.start, ca)
@@ -378,6 +669,64 @@ _MEDIA_WORDS = frozenset({"صحيفه", "قناه", "وكاله", "موقع", "�
 
 def _is_media_word(tok) -> bool:
     return tok.folded in _MEDIA_WORDS or any(s in _MEDIA_WORDS for s, _ in tok.variants)
+
+
+_NEW_CLAUSE = frozenset({"قبل", "بينما", "فيما", "حيث", "لكن", "لكنه", "لكنها", "وسط", "في حين"})
+
+
+def _said_that(view: SentenceView, m, article_id: str, state: StatementState) -> StatementRow | None:
+    """'صرح بذلك X' right after a sentence that is one quotation: X said it."""
+    toks = view.toks
+    a = m.end + 1
+    b = a
+    while b < len(toks) and toks[b].text not in ("،", ",", ".", ":"):
+        b += 1
+    sp_end = _trim_circumstantial(view, a, b)
+    speaker = _speaker_from_span(view, a, sp_end, state) if sp_end > a else None
+    if speaker is None:
+        return None
+    speaker = _finish_speaker(view, speaker, state)
+    if speaker.name:
+        state.last = speaker
+    quote = state.pending_quote or ""
+    date_text, statement_date = _date_near(view, m.start, len(toks) - 1)
+    return StatementRow(
+        row_id=row_id(article_id, view.sentence.index, str(m.start), m.value[0]),
+        article_id=article_id, speaker_name=speaker.name, speaker_role=speaker.role,
+        speaker_actor_id=speaker.actor_id, reporting_verb=m.value[0], quote_text=quote, is_direct=True,
+        date_text=date_text, statement_date=statement_date, segment=view.sentence.segment,
+        sentence_index=view.sentence.index, evidence_text=view.text, confidence=0.8,
+        rule="statement.verb.demonstrative",
+    )
+
+
+def _object_end(view: SentenceView, ca: int, cb: int) -> int:
+    """A nominal object ends where a new clause opens after a comma: "نفى الكرملين وجود قوات ...، قبل أن
+    يقول ..."، "أعلن الجيش ... الثلاثاء، أن ..."; a comma inside the object ("حزمة مساعدات، بقيمة ...") does not
+    end it."""
+    depth = None
+    toks = view.toks
+    for j in range(ca + 1, cb - 1):
+        t = toks[j].text
+        if depth is None and t in OPEN_QUOTES and t != "”":
+            depth = OPEN_QUOTES[t]
+        elif depth is not None and t == depth:
+            depth = None
+        elif depth is None and t in ("،", ",", "؛") and j - ca >= 2:
+            nxt = toks[j + 1].folded
+            if nxt in _NEW_CLAUSE or nxt in CLAUSE_MARKERS or _bare(nxt) in _lex().imperfect:
+                return j
+    return cb
+
+
+def _sentence_subject(view: SentenceView, before: int) -> Speaker | None:
+    """The last state or organisation before ``before`` that is no preposition's object: a clause's subject."""
+    cands = [a for a in view.actors if a.end <= before and not a.is_adjective and a.prefix[:1] not in ("ب", "ل")
+             and (a.start == 0 or view.toks[a.start - 1].folded not in _PREPOSITIONS | {"في", "مع", "ضد"})
+             and actor_type(a.actor_id) in ("state", "organisation", "armed_group", "institution")]
+    if not cands:
+        return None
+    return Speaker(None, None, cands[-1].actor_id)
 
 
 def _skip_venue(view: SentenceView, k: int, hi: int) -> int:
@@ -473,12 +822,14 @@ def _clause_lo(view: SentenceView, i: int) -> int:
 
 def _np_end(view: SentenceView, a: int, b: int) -> int:
     """End of the subject noun phrase starting at a (an actor or person mention, or a role phrase)."""
+    if a >= len(view.toks):
+        return a  # the verb ends the sentence ("... وأكد"): no subject follows
     for x in view.actors:
         if x.start == a:
             end = x.end
             while end < b and view.toks[end].folded.startswith("ال") and _is_adj(view, end):
                 end += 1
-            return end
+            return _seat(view, end, b)
     for p in view.persons:
         if p.start == a:
             end = p.end
@@ -502,9 +853,23 @@ def _np_end(view: SentenceView, a: int, b: int) -> int:
             end = close + 1
             continue
         if t.folded.startswith("ال") and not any(d.start <= t.start < d.end for d in view.dates):
+            if _is_adj(view, end - 1) or any(x.start == end - 1 and actor_type(x.actor_id) == "state"
+                                             and x.kind.startswith("demonym") for x in view.actors):
+                if not t.folded.endswith(("ي", "يه", "يين", "يون")):
+                    break  # "وزارة الخارجية الهندية التقاريرَ": a nationality closes the name; a noun follows
             end += 1
             continue
         break
+    return _seat(view, end, b)
+
+
+def _seat(view: SentenceView, end: int, b: int) -> int:
+    """'السفارة الروسية في برلين الحكومةَ ...': a place right after the subject, before the object, is its seat."""
+    if end + 2 < b and view.toks[end].folded == "في":
+        place = next((y for y in view.actors if y.start == end + 1 and not y.is_adjective), None)
+        if place is not None and place.end < b and not view.toks[place.end].is_punct \
+                and view.toks[place.end].folded not in CLAUSE_MARKERS:
+            return place.end
     return end
 
 
@@ -559,17 +924,217 @@ def _date_near(view: SentenceView, verb_at: int, content_at: int):
     return None, None
 
 
-def _attribution(view: SentenceView, m, article_id: str, state: StatementState, first_verb_at: int | None):
-    """'بحسب X، <clause>' or '<clause>، وفق X' -> a statement of X."""
+_BODY_NOUNS = frozenset(fold_token(w) for w in (
+    "وزارة", "وزارات", "وزير", "وزيرة", "هيئة", "قيادة", "القيادة", "الوزارة", "الهيئة", "حكومة", "الحكومة",
+    "سفارة", "السفارة", "رئاسة", "الرئاسة", "الجيش", "جيش", "القوات", "قوات", "البحرية", "الخارجية", "الدفاع",
+    "مجلس", "المجلس", "الأركان", "أركان"))
+
+
+def _body_keys(words: list[str]) -> list[str]:
+    """Keys under which a role's institution is remembered: "وزارة/وزير X" -> "وزاره X", and the bare noun."""
+    keys = []
+    for i, w in enumerate(words):
+        stem = w[2:] if w.startswith("ال") and len(w) > 3 else w
+        if stem in ("وزاره", "وزير", "وزيره") and i + 1 < len(words):
+            keys.append("وزاره " + words[i + 1])
+        if w in _BODY_NOUNS or stem in _BODY_NOUNS:
+            keys.append(stem)
+    return keys
+
+
+def lx_imperfect() -> frozenset[str]:
+    return _lex().imperfect
+
+
+def _bare(folded: str) -> str:
+    """A verb token without its conjunction (و/ف)."""
+    return folded[1:] if folded[:1] in ("و", "ف") and len(folded) > 3 else folded
+
+
+_MINISTRY = frozenset({"وزاره", "وزير", "وزيره"})
+
+
+def _learn_bodies(view: SentenceView, state: StatementState) -> None:
+    """Remember the state each institution is named with ("وزارة الخزانة الأميركية" -> USA) in this article."""
+    toks = view.toks
+    at = [i for i, t in enumerate(toks) if not t.keyset.isdisjoint(_BODY_NOUNS)]
+    if not at:
+        return
+    starts = {x.start: x.actor_id for x in view.actors if actor_type(x.actor_id) == "state"}
+    if not starts:
+        return
+    for i in at:
+        stems = toks[i].keyset  # clitic- and article-free readings
+        if not stems.isdisjoint(_MINISTRY) and i + 2 < len(toks) and not toks[i + 1].is_punct:
+            actor = starts.get(i + 2)
+            if actor is not None:
+                state.bodies["وزاره " + toks[i + 1].folded] = actor
+        found = stems & _BODY_NOUNS
+        if found:
+            body = min(found, key=lambda x: (-len(x), x))  # deterministic: the longest reading
+            actor = next((starts[k] for k in range(i + 1, min(len(toks), i + 4)) if k in starts), None)
+            if actor is not None:
+                state.bodies[body] = actor
+
+
+_PRESS = frozenset(fold_token(w) for w in ("صحيفة", "الصحيفة", "صحف", "موقع", "قناة", "مجلة", "وسائل", "شبكة"))
+
+
+_INDEPENDENT_ROLES = frozenset(fold_token(w) for w in (
+    "باحث", "باحثة", "خبير", "خبيرة", "محلل", "محللة", "أستاذ", "أستاذة", "كاتب", "كاتبة", "صحفي", "صحفية",
+    "صحافي", "صحافية", "ناشط", "ناشطة", "مراقب", "مراقبون", "محللون", "خبراء", "باحثون"))
+
+
+def _named_by_role(role: str, state: StatementState) -> Speaker | None:
+    """'الوزير'، 'رئيس الوزراء التشيكي' with no name: the latest named person whose title holds those words.
+
+    Only for a title (its first word a role head such as وزير، رئيس، المتحدث), never for an institution
+    ("وزارة الدفاع" is not its spokesman).
+    """
+    words = [fold_token(w) for w in role.split()]
+    if not words or len(words) > 5 or not words[0].startswith("ال") and len(words) < 2:
+        return None
+    head = words[0][2:] if words[0].startswith("ال") else words[0]
+    if head in _BODY_NOUNS or not (head in role_heads_matcher() or words[0] in role_heads_matcher()):
+        return None
+    wanted = {w[2:] if w.startswith("ال") else w for w in words}
+    for sp in reversed(state.recent):
+        have = {w[2:] if w.startswith("ال") else w for w in (fold_token(x) for x in (sp.role or "").split())}
+        if wanted <= have:
+            return sp
+    return None
+
+
+def _finish_speaker(view: SentenceView, speaker: Speaker, state: StatementState) -> Speaker:
+    """Clean the role (no leading preposition) and give it the actor its institution was named with earlier.
+
+    "وفقا لوزارة الدفاع" has the role "وزارة الدفاع"; "وكيل وزارة الخزانة" after "وزارة الخزانة الأميركية"
+    speaks for USA; "المتحدث باسم الوزارة" for the ministry last named with a state.
+    """
+    role = _balance_marks(_strip_preposition(speaker.role))
+    actor = speaker.actor_id
+    if role and speaker.name is None:
+        named = _named_by_role(role, state)
+        if named is not None:
+            return named
+    if role:
+        words = [fold_token(w) for w in role.split()]
+        if len(words) > 1 and words[-1] in ("قوله", "قولها", "قولهم", "قولهما"):
+            role = role.rsplit(None, 1)[0]  # "عن دبلوماسي غربي قوله": the source, not the saying
+            words = words[:-1]
+        if words[0] in _INDEPENDENT_ROLES or words[0][2:] in _INDEPENDENT_ROLES:
+            actor = None  # a researcher or an analyst speaks for nobody, whatever institute employs them
+        elif words[0] in _PRESS and not any(w in ("رسمي", "رسميه", "الرسمي", "الرسميه") for w in words) \
+                and actor is not None and actor_type(actor) == "state":
+            actor = None  # "صحيفة بريطانية"، "وسائل إعلام سورية": the press does not speak for its state
+        if actor is None and any(w in ("رسمي", "رسميه", "الرسمي", "الرسميه") for w in words):
+            # official media speak for their state ("وكالة الأنباء الكويتية الرسمية"); other media do not
+            named_ids = [x.actor_id for x in view.actors if view.span(x.start, x.end) in role]
+            actor = next((a if actor_type(a) == "state" else actor_parent(a) for a in named_ids
+                          if actor_type(a) == "state" or actor_parent(a)), None)
+        keys = _body_keys(words)
+        if actor is not None and actor_type(actor) == "state":
+            for key in keys:
+                state.bodies[key] = actor
+        elif actor is None:
+            actor = next((state.bodies[k] for k in keys if " " in k and k in state.bodies), None)
+            if actor is None and len(words) <= 4 and words and words[-1].startswith("ال") \
+                    and words[-1][2:] in _BODY_NOUNS:
+                actor = state.bodies.get(words[-1][2:])  # "المتحدث باسم الوزارة": the one named before
+    if role == speaker.role and actor == speaker.actor_id:
+        return speaker
+    return Speaker(speaker.name, role, actor)
+
+
+def _strip_preposition(role: str | None) -> str | None:
+    """'لوزارة الدفاع' -> 'وزارة الدفاع': a role is a noun phrase, not the preposition that introduced it."""
+    if not role:
+        return role
+    for lead in ("لـ", "ل"):
+        if role.startswith(lead) and len(role) > len(lead) + 2 and not role.startswith("لل"):
+            rest = role[len(lead):].lstrip()
+            head = fold_token(rest.split()[0]) if rest.split() else ""
+            if head and not head.startswith("ال") and (head in _SOURCE_NOUNS or head in _MEDIA_WORDS
+                                                       or head in _ORG_OF_PERSON or head in _BODY_NOUNS
+                                                       or is_role_word(head)):
+                return rest
+    return role
+
+
+def is_role_word(folded: str) -> bool:
+    return folded in _ROLE_WORDS
+
+
+_ROLE_WORDS = frozenset(fold_token(w) for w in (
+    "رئيس", "رئيسة", "وزير", "وزيرة", "متحدث", "متحدثة", "مسؤول", "قائد", "سفير", "مدير", "نائب", "مستشار", "شركة",
+    "مجموعة", "معهد", "مركز", "منظمة", "جماعة", "حركة", "بيانات", "أرقام", "تقديرات", "إحصاءات", "مسؤولين"))
+
+
+_QUOTE_PAIRS = (("«", "»"), ("“", "”"))
+
+
+def _balance_marks(role: str | None) -> str | None:
+    """A role cut right before its closing mark ('شركة "داسو للطيران') gets the mark back."""
+    if not role:
+        return role
+    for a, b in _QUOTE_PAIRS:
+        if role.count(a) > role.count(b):
+            role += b
+    return role + "\"" if role.count("\"") % 2 else role
+
+
+def _balance_quotes(text: str) -> str:
+    """Quote text with its quotation marks paired: an outer pair comes off, a mark left open is closed.
+
+    The content of 'حذر من أن بلاده "سترد بقوة"' is 'بلاده "سترد بقوة"', never 'بلاده "سترد بقوة'.
+    """
+    q = text.strip(" ،,.:؛")
+    for a, b in _QUOTE_PAIRS + (("\"", "\""),):
+        if len(q) > 2 and q[0] == a and q[-1] == b and a not in q[1:-1] and b not in q[1:-1]:
+            q = q[1:-1].strip(" ،,.:؛")
+    for a, b in _QUOTE_PAIRS:
+        opens, closes = q.count(a), q.count(b)
+        if opens > closes:
+            q = q.rstrip(" ،,.:؛") + b * (opens - closes)
+        elif closes > opens:
+            q = q[1:].lstrip() if q.startswith(b) else a + q  # content that began inside a quotation
+    if q.count("\"") % 2:
+        if q.startswith("\""):
+            q = q[1:].lstrip()
+        elif q.endswith("\"") and q.rfind("\"", 0, len(q) - 1) == -1:
+            q = q[:-1].rstrip()
+        else:
+            q = q.rstrip(" ،,.:؛") + "\""
+    return q.strip()
+
+
+def _attribution(view: SentenceView, m, article_id: str, state: StatementState, first_verb_at: int | None,
+                 own_source_only: bool = False):
+    """'بحسب X، <clause>' or '<clause>، وفق X' -> a statement of X.
+
+    After a reporting verb's statement in the same sentence, only a postposed source of its own (experts,
+    estimates, data: "...، وهي كمية تكفي لـ ...، بحسب تقديرات خبراء") adds a row, for the clause it closes; a
+    medium relaying the speaker ("بحسب رويترز") or a frame ("قالت الوزارة، وفقا لما نشرته الصحيفة، إن") does not.
+    """
     toks = view.toks
     lemma = m.value[0]
+    if own_source_only:
+        return _postposed_source(view, m, article_id, state) if lemma != "نقلا عن" else None
     if first_verb_at is not None and first_verb_at < m.start:
         # "قالت الوزارة، وفقا لما نشرته الصحيفة، إن ..." — part of another statement's frame
         return None
     # speaker: up to the next comma / end
     j = m.end
-    while j < len(toks) and toks[j].folded in ("ما", "لما", "ل") :
+    relative = False
+    while j < len(toks) and toks[j].folded in ("ما", "لما", "ل"):
+        relative = relative or toks[j].folded in ("ما", "لما")
         j += 1
+    if relative and j + 1 < len(toks) and not toks[j].is_punct:
+        # "بحسب ما أفادت به وكالة ..."، "وفقا لما نشرته الصحيفة": ما opens a relative clause whose verb
+        # (and its pronoun-carrying preposition) precede the source
+        j += 1
+        while j < len(toks) and toks[j].folded in ("به", "بها", "عنه", "عنها", "فيه", "فيها"):
+            j += 1
     k = j
     while k < len(toks) and toks[k].text not in ("،", ",", ".", ":"):
         k += 1
@@ -596,9 +1161,10 @@ def _attribution(view: SentenceView, m, article_id: str, state: StatementState, 
         cb = len(toks)
         while cb > ca and toks[cb - 1].is_punct:
             cb -= 1
-    quote = view.span(ca, cb).strip(" ،,.:\"«»“”")
+    quote = _balance_quotes(view.span(ca, cb))
     if not quote:
         return None
+    speaker = _finish_speaker(view, speaker, state)
     if speaker.name:
         state.last = speaker
     return StatementRow(

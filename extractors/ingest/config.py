@@ -6,23 +6,41 @@ every ``extractors.ingest.runner`` function, so both drive the pipeline with the
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 ENV_PREFIX = "MIRSAD_"
+
+
+def flag(raw: str) -> bool:
+    """An on/off environment value: 1/true/yes/on or 0/false/no/off (any case)."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 # env var -> (Settings field, parser)
-_ENV_FIELDS: dict[str, tuple[str, type]] = {
+_ENV_FIELDS: dict[str, tuple[str, object]] = {
     "MIRSAD_MAX_BYTES": ("max_bytes", int),
     "MIRSAD_SETTLE_SECONDS": ("settle_seconds", float),
     "MIRSAD_BATCH_SIZE": ("batch_size", int),
     "MIRSAD_WORKERS": ("workers", int),
     "MIRSAD_LOCK_TIMEOUT": ("lock_timeout", float),
+    "MIRSAD_EXTRACT_TIMEOUT": ("extract_timeout", float),
+    "MIRSAD_QUARANTINE_COPY_MAX_BYTES": ("quarantine_copy_max_bytes", int),
+    "MIRSAD_FOLLOW_OUTSIDE_LINKS": ("follow_outside_links", flag),
     # DuckLake (extractors/ingest/catalog.py): the catalog (a file path or postgres:<libpq key/values>) and where
     # its Parquet files go (a folder or s3://bucket/prefix). No catalog: the Parquet folder lake + DuckDB file.
     "MIRSAD_CATALOG": ("catalog", str),
     "MIRSAD_LAKE_URI": ("lake_uri", str),
 }
+# Settings in seconds: a finite number >= 0 (nan would wait forever, inf never give up).
+_SECONDS_FIELDS = ("settle_seconds", "lock_timeout", "extract_timeout")
 
 
 class ConfigError(ValueError):
@@ -39,6 +57,13 @@ class Settings:
     workers: int = os.cpu_count() or 1
     lock_timeout: float = 30.0
     quarantine_copy: bool = True
+    # CPU seconds one article may take to read and extract; then it is quarantined as extract_timeout and the
+    # run goes on (0 = no limit). Real articles take milliseconds.
+    extract_timeout: float = 5.0
+    # the largest file copied to DATA_DIR/quarantine (bigger ones are recorded in the ledger, not copied)
+    quarantine_copy_max_bytes: int = 5_000_000
+    # follow symbolic links whose target lies outside the inbox (off: such links are recorded, not read)
+    follow_outside_links: bool = False
     catalog: str | None = None
     lake_uri: str | None = None
 
@@ -51,6 +76,18 @@ class Settings:
             raise ConfigError(f"workers must be >= 1, got {self.workers}")
         if self.max_bytes < 1:
             raise ConfigError(f"max_bytes must be >= 1, got {self.max_bytes}")
+        for name in _SECONDS_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+
+
+    def check_layout(self) -> None:
+        """Refuse a data dir inside the inbox (the pipeline would ingest its own lake and quarantine)."""
+        data, inbox = self.data_dir.resolve(), self.inbox.resolve()
+        if data == inbox or inbox in data.parents:
+            raise ConfigError(f"the data dir {self.data_dir} is inside the inbox {self.inbox}: choose a data dir "
+                              "outside the inbox (the pipeline would ingest its own lake and quarantine)")
 
     @property
     def uses_catalog(self) -> bool:
@@ -94,6 +131,8 @@ class Settings:
                     values[name] = parse(raw)
                 except ValueError as exc:
                     raise ConfigError(f"{var}={raw!r} is not a valid {parse.__name__}") from exc
+                if name in _SECONDS_FIELDS and not (math.isfinite(values[name]) and values[name] >= 0):
+                    raise ConfigError(f"{var}={raw!r} must be a finite number of seconds >= 0")
         known = {f.name for f in fields(cls)}
         for name, value in overrides.items():
             if name not in known:

@@ -133,12 +133,29 @@ def read_table(lake_dir: Path, name: str, columns: list[str] | None = None) -> p
     """All committed rows of lake table ``name`` (Arrow), optionally only some columns."""
     schema = LAKE_TABLES[name][1]
     files = [str(batches_dir(lake_dir) / b / f"{name}.parquet") for b in committed_batches(lake_dir)]
-    files = [f for f in files if os.path.exists(f)]
+    for f in files:
+        if not os.path.exists(f):
+            raise LakeDamaged(f"lake file missing from a committed batch: {f} (restore it from a backup, or move "
+                              "the whole batch folder out of the lake and re-ingest its files)")
     if not files:
         table = schema.empty_table()
         return table.select(columns) if columns else table
     dataset = ds.dataset(files, format="parquet", schema=schema)
     return dataset.to_table(columns=columns)
+
+
+class LakeDamaged(RuntimeError):
+    """A committed batch lacks one of its table files: the lake is not what the ledger says."""
+
+
+def check_batches(lake_dir: Path) -> None:
+    """Raise ``LakeDamaged`` naming the first missing ``<batch>/<table>.parquet`` of a committed batch."""
+    for batch_id in committed_batches(lake_dir):
+        for name in LAKE_TABLES:
+            path = batches_dir(lake_dir) / batch_id / f"{name}.parquet"
+            if not path.is_file():
+                raise LakeDamaged(f"lake file missing from a committed batch: {path} (restore it from a backup, or "
+                                  "move the whole batch folder out of the lake and re-ingest its files)")
 
 
 def read_ledger(lake_dir: Path) -> pa.Table:
@@ -151,11 +168,20 @@ class LedgerIndex:
     """What discovery and commit need from the ledger."""
 
     seen: dict[StatKey, str] = field(default_factory=dict)  # (path, size, mtime_ns) -> status
+    transient: frozenset[StatKey] = frozenset()  # quarantined for a passing reason (permission denied): retried
     sha256: frozenset[str] = frozenset()  # content already processed or recorded as duplicate
     article_ids: frozenset[str] = frozenset()  # articles already in the lake
 
     def status_of(self, path: str, size_bytes: int, mtime_ns: int) -> str | None:
         return self.seen.get((path, size_bytes, mtime_ns))
+
+
+TRANSIENT_REASONS = ("unreadable: Permission denied", "read_error: PermissionError")
+
+
+def is_transient(reason: str | None) -> bool:
+    """A quarantine reason that may pass by itself (a permission fixed later): such files are tried again."""
+    return bool(reason) and reason.startswith(TRANSIENT_REASONS)
 
 
 _INDEX_CACHE: dict[tuple[str, tuple[str, ...]], LedgerIndex] = {}
@@ -167,18 +193,24 @@ def ledger_index(lake_dir: Path) -> LedgerIndex:
     cached = _INDEX_CACHE.get(key)
     if cached is not None:
         return cached
-    cols = ["file_path", "size_bytes", "mtime_ns", "status", "sha256", "article_id"]
+    cols = ["file_path", "size_bytes", "mtime_ns", "status", "sha256", "article_id", "reason"]
     table = read_table(lake_dir, "ingestions", cols).to_pydict()
     seen: dict[StatKey, str] = {}
     shas: set[str] = set()
     articles: set[str] = set()
-    for path, size, mtime, status, sha, article_id in zip(*(table[c] for c in cols), strict=True):
+    transient: set[StatKey] = set()
+    for path, size, mtime, status, sha, article_id, reason in zip(*(table[c] for c in cols), strict=True):
         seen[(path, size, mtime)] = status
+        if status == "quarantined" and is_transient(reason):
+            transient.add((path, size, mtime))
+        else:
+            transient.discard((path, size, mtime))
         if status in ("processed", "duplicate") and sha:
             shas.add(sha)
         if status == "processed" and article_id:
             articles.add(article_id)
-    index = LedgerIndex(seen=seen, sha256=frozenset(shas), article_ids=frozenset(articles))
+    index = LedgerIndex(seen=seen, transient=frozenset(transient), sha256=frozenset(shas),
+                        article_ids=frozenset(articles))
     _INDEX_CACHE.clear()
     _INDEX_CACHE[key] = index
     return index

@@ -18,6 +18,8 @@ characters at once.
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import hashlib
 import json
 import os
@@ -25,12 +27,13 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from extractors.schemas import Sidecar, content_article_id, normalise_for_id  # noqa: F401  (re-exported: reading's API)
+from extractors.schemas import Sidecar, content_article_id, normalise_for_id, safe_nfc  # noqa: F401  (re-exported)
 from extractors.text.textnorm import arabic_ratio
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -205,7 +208,7 @@ def _normalise(text: str) -> str:
     text = text.lstrip("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)  # returns its input unchanged when the quick check says NFC
+    return safe_nfc(text)  # NFC (unchanged when the quick check says NFC), linear even on runs of marks
 
 
 def _magic(data: bytes) -> str | None:
@@ -383,6 +386,18 @@ def content_problem(text: str, profile: _Profile | None = None) -> str | None:
 # ---------------------------------------------------------------- sidecar
 
 
+_SIDECAR_CASES = (".META.JSON", ".Meta.json", ".Meta.Json", ".meta.JSON", ".META.json")
+
+
+def read_sidecar_file(path: Path) -> tuple[Sidecar | None, list[str]]:
+    """``read_sidecar`` for a sidecar path found by another spelling of its suffix."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return None, [f"sidecar_invalid: cannot stat {path.name} ({exc.strerror or exc})"]
+    return _read_sidecar_at(path, st)
+
+
 def read_sidecar(article_path: Path | str) -> tuple[Sidecar | None, list[str]]:
     """Parse ``NAME.meta.json`` beside the article. Missing -> (None, []). Problems never raise: bad keys (or the
     whole sidecar) are dropped and described in warnings ``"sidecar_invalid: ..."``."""
@@ -390,9 +405,17 @@ def read_sidecar(article_path: Path | str) -> tuple[Sidecar | None, list[str]]:
     try:
         st = path.stat()
     except FileNotFoundError:
+        for suffix in _SIDECAR_CASES:  # NAME.META.JSON and friends: a sidecar whatever its case
+            other = path.with_name(path.name[: -len(SIDECAR_SUFFIX)] + suffix)
+            if other.exists():
+                return read_sidecar_file(other)
         return None, []
     except OSError as exc:
         return None, [f"sidecar_invalid: cannot stat {path.name} ({exc.strerror or exc})"]
+    return _read_sidecar_at(path, st)
+
+
+def _read_sidecar_at(path: Path, st: os.stat_result) -> tuple[Sidecar | None, list[str]]:
     if not stat.S_ISREG(st.st_mode):
         return None, [f"sidecar_invalid: {path.name} is not a regular file"]
     if st.st_size > SIDECAR_MAX_BYTES:
@@ -405,6 +428,47 @@ def read_sidecar(article_path: Path | str) -> tuple[Sidecar | None, list[str]]:
     if len(data) > SIDECAR_MAX_BYTES:
         return None, [f"sidecar_invalid: {path.name} is over the {SIDECAR_MAX_BYTES}-byte limit; ignored"]
     return parse_sidecar(data)
+
+
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
+FUTURE_SLACK_DAYS = 2  # time zones and clocks: a date this far past today (UTC) is still accepted
+
+
+def sidecar_date(value: str, today: date | None = None) -> tuple[str | None, str | None]:
+    """(ISO date or the ISO datetime as given, warning) for a sidecar ``published_at``.
+
+    ISO dates and datetimes pass as written. Other common forms are read and turned into ``YYYY-MM-DD``:
+    ``2024-3-5``, day-first ``15/03/2024`` (also with ``-`` or ``.``), RFC 2822 (``Fri, 15 Mar 2024 10:00:00
+    GMT``) and a written date (``15 مارس 2024``, ``15 March 2024``). A value that is none of these, or a date
+    more than a couple of days in the future, is dropped with a ``sidecar_invalid`` warning."""
+    from extractors.mentions.dates import find_dates
+    from extractors.mentions.pubdate import parse_iso_date
+
+    today = today or datetime.now(UTC).date()
+    parsed: date | None = None
+    iso = parse_iso_date(value)  # what the contract names: kept as written
+    if iso is not None:
+        parsed, keep = iso, value
+    else:
+        keep = None
+        with contextlib.suppress(ValueError):
+            if m := _YMD.fullmatch(value):
+                parsed = date(int(m[1]), int(m[2]), int(m[3]))
+            elif m := _DMY.fullmatch(value):
+                parsed = date(int(m[3]), int(m[2]), int(m[1]))
+        if parsed is None:
+            with contextlib.suppress(TypeError, ValueError, IndexError):
+                parsed = email.utils.parsedate_to_datetime(value).date()
+        if parsed is None and len(value) <= 64:
+            found = [d for d in find_dates(value, None) if d.kind == "absolute" and d.granularity == "day" and d.value]
+            if len(found) == 1 and len(found[0].text) >= len(value.strip()) - 12:
+                parsed = found[0].value
+    if parsed is None:
+        return None, f"sidecar_invalid: published_at {value[:60]!r} is not a date (use YYYY-MM-DD); ignored"
+    if parsed > today + timedelta(days=FUTURE_SLACK_DAYS):
+        return None, f"sidecar_invalid: published_at {value[:60]!r} is in the future; ignored"
+    return keep or parsed.isoformat(), None
 
 
 def parse_sidecar(data: bytes) -> tuple[Sidecar | None, list[str]]:
@@ -432,7 +496,11 @@ def parse_sidecar(data: bytes) -> tuple[Sidecar | None, list[str]]:
         except UnicodeEncodeError:
             warnings.append(f"sidecar_invalid: {key} contains a lone surrogate")
             continue
-        value = unicodedata.normalize("NFC", value).strip()
+        value = safe_nfc(value).strip()
+        if key == "published_at" and value:
+            value, problem = sidecar_date(value)
+            if problem:
+                warnings.append(problem)
         values[key] = value or None
     return Sidecar(**values), warnings
 

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
+import errno
 import gc
 import logging
 import math
 import multiprocessing
 import os
-import shutil
+import signal
 import stat
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -54,6 +57,81 @@ class InboxMissing(FileNotFoundError):
     """The inbox directory does not exist."""
 
 
+class ExtractTimeout(BaseException):
+    """An article overran ``Settings.extract_timeout``. A BaseException, so no ``except Exception`` inside the
+    extractors can swallow it on its way back to the runner."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float):
+    """Raise ``ExtractTimeout`` in the block once it has used ``seconds`` of CPU time (0 = no limit).
+
+    A virtual-time interval timer (SIGVTALRM) in the calling process: it counts the CPU this process spends,
+    so a loaded machine does not make a normal article overrun. Signals reach only the main thread: in
+    another thread the block runs without a budget (the linear-time extractors still bound it)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def overrun(signum, frame) -> None:
+        raise ExtractTimeout(f"extraction used more than {seconds:g} s of CPU (MIRSAD_EXTRACT_TIMEOUT)")
+
+    previous = signal.signal(signal.SIGVTALRM, overrun)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
+def ledger_name(name: str) -> str:
+    """A path or file name as the ledger stores it: itself when it is valid UTF-8, else with every byte that
+    is not UTF-8 written as ``\\xNN`` (the original bytes are in the quarantine reason)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def entry_problem(settings: Settings, path: str) -> str | None:
+    """Why an inbox entry is not read at all (recorded as quarantined, never copied), else None.
+
+    A name that is not UTF-8; a symbolic link that loops, or whose target lies outside the inbox (unless
+    ``follow_outside_links``): following it would read (and copy to the quarantine) files the inbox user
+    should not reach, such as /proc/self/environ."""
+    if ledger_name(path) != path:
+        raw = os.fsencode(os.path.basename(path))
+        return f"bad_name: the file name is not valid UTF-8 (original name bytes, hex: {raw.hex()}); rename it"
+    if not os.path.islink(path) and not any(os.path.islink(p) for p in _link_parents(settings, path)):
+        return None
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "unreadable: symbolic link loop"
+        return f"unreadable: symbolic link cannot be resolved ({exc.strerror or exc})"
+    if not settings.follow_outside_links and not _inside(target, os.path.realpath(settings.inbox)):
+        return "unreadable: symbolic link to a file outside the inbox, not followed (MIRSAD_FOLLOW_OUTSIDE_LINKS=1 allows it)"
+    return None
+
+
+def _link_parents(settings: Settings, path: str) -> list[str]:
+    """The folders between the inbox and ``path`` (a linked folder is not walked, but a path may name one)."""
+    inbox = str(settings.inbox)
+    out = []
+    parent = os.path.dirname(path)
+    while _inside(parent, inbox) and parent != inbox:
+        out.append(parent)
+        parent = os.path.dirname(parent)
+    return out
+
+
 def test_pause(stage: str) -> None:
     """Crash-test hook (see module docstring); a no-op unless MIRSAD_TEST_PAUSE_AT names ``stage``."""
     if os.environ.get("MIRSAD_TEST_PAUSE_AT") != stage:
@@ -80,6 +158,12 @@ class Discovery:
 
 
 def _walk_files(folder: str) -> Iterable[tuple[str, os.stat_result]]:
+    """See ``_walk``: every entry worth a ledger row, with its stat (``lstat`` for a link that cannot be followed)."""
+    for path, st, _ in _walk(folder):
+        yield path, st
+
+
+def _walk(folder: str) -> Iterable[tuple[str, os.stat_result, bool]]:
     """Every regular, non-hidden file under ``folder`` (hidden folders skipped) with its stat, sidecars
     (``*.meta.json``) excluded. ``os.scandir`` gives the file type from the directory listing, so each file
     costs one stat call and no Path object (20,000 files: ~0.1 s)."""
@@ -97,15 +181,21 @@ def _walk_files(folder: str) -> Iterable[tuple[str, os.stat_result]]:
             continue
         try:
             if entry.is_dir(follow_symlinks=False):  # as os.walk: a link to a folder is not followed
-                yield from _walk_files(entry.path)
+                yield from _walk(entry.path)
                 continue
             if is_sidecar(entry.name):
                 continue
             st = entry.stat(follow_symlinks=True)
         except FileNotFoundError:  # removed (or a dangling link) between the listing and the look
             continue
+        except OSError:  # a link loop, a name too long to stat: a poison entry, recorded with its reason
+            try:
+                yield entry.path, entry.stat(follow_symlinks=False), True
+            except OSError:
+                continue
+            continue
         if stat.S_ISREG(st.st_mode):
-            yield entry.path, st
+            yield entry.path, st, entry.is_symlink() or ledger_name(entry.name) != entry.name
 
 
 def discover_files(settings: Settings) -> Discovery:
@@ -118,17 +208,29 @@ def discover_files(settings: Settings) -> Discovery:
     inbox = settings.inbox
     if not inbox.is_dir():
         raise InboxMissing(f"inbox not found: {inbox}")
+    settings.check_layout()
     index = _ledger_index(settings)
     found = Discovery()
     first: dict[str, os.stat_result] = {}
-    for path, st in _walk_files(str(inbox)):
-        if index.status_of(path, st.st_size, st.st_mtime_ns) is not None:
-            found.skipped_known += 1
-            continue
+    poison: set[str] = set()  # entries recorded from their lstat (a link is never followed for them)
+    for path, st, odd in _walk(str(inbox)):
+        if odd and entry_problem(settings, path) is not None:  # a link or a name that is not UTF-8
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            poison.add(path)
+        key = (ledger_name(path), st.st_size, st.st_mtime_ns)
+        if index.status_of(*key) is not None:
+            if not (key in index.transient and os.access(path, os.R_OK)):  # permission fixed: try again
+                found.skipped_known += 1
+                continue
         first[path] = st
     if settings.settle_seconds <= 0:
         found.candidates = sorted(first)
         return found
+    found.candidates = [p for p in first if p in poison]  # recorded from their names: nothing to settle
+    first = {p: st for p, st in first.items() if p not in poison}
     settle_ns = int(settings.settle_seconds * 1e9)
     now = time.time_ns()
     settled = {p: st for p, st in first.items() if now - st.st_mtime_ns >= settle_ns}
@@ -137,8 +239,8 @@ def discover_files(settings: Settings) -> Discovery:
         time.sleep(min(_SETTLE_RECHECK_SECONDS, settings.settle_seconds))
     for path, st in settled.items():
         try:
-            again = os.stat(path)
-        except FileNotFoundError:
+            again = os.lstat(path) if path in poison else os.stat(path)
+        except OSError:  # vanished (or its link broke) since the first look
             continue
         if (again.st_size, again.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
             found.candidates.append(path)
@@ -186,23 +288,87 @@ class BatchResult:
     timings: dict[str, float]  # read, extract, write (seconds, summed over the batch's files)
 
 
+_NAME_MAX = 255  # bytes in one file name (ext4, xfs, btrfs)
+_COPY_CHUNK = 1 << 20
+
+
+def quarantine_name(name: str, sha256: str) -> str:
+    """The copy's name: ``<sha256[:16]>-<name>``, the name escaped to UTF-8 and shortened (its extension kept)
+    so that the temporary ``.<copy>.copying`` still fits the file system's 255-byte limit."""
+    prefix = f"{sha256[:16]}-" if sha256 else ""
+    name = ledger_name(name)
+    room = _NAME_MAX - len(prefix) - len("..copying")
+    raw = name.encode("utf-8")
+    if len(raw) > room:
+        stem, ext = os.path.splitext(name)
+        ext = ext if len(ext.encode("utf-8")) <= 16 else ""
+        keep = stem.encode("utf-8")[: room - len(ext.encode("utf-8")) - 1].decode("utf-8", "ignore")
+        name = f"{keep}~{ext}"
+    return prefix + name
+
+
 def _quarantine_copy(settings: Settings, path: str, sha256: str) -> None:
-    name = os.path.basename(path)
-    target = settings.quarantine_dir / (f"{sha256[:16]}-{name}" if sha256 else name)
+    """Copy a quarantined file to ``DATA_DIR/quarantine`` for inspection. The copy never follows a link
+    (O_NOFOLLOW), is a plain 0644-under-umask file owned by the pipeline's user (no setuid/setgid bits, no
+    ownership carried over), is skipped for files over ``quarantine_copy_max_bytes`` (the ledger row says
+    why the file was quarantined; the original stays in the inbox), and a partial copy is deleted."""
+    target = settings.quarantine_dir / quarantine_name(os.path.basename(path), sha256)
     if target.exists():
         return
+    tmp = target.with_name(f".{target.name}.copying")
+    cap = settings.quarantine_copy_max_bytes
+
+    def warn(why: object) -> None:
+        print(f"mirsad: warning: {ledger_name(path)} not copied to quarantine: {why}", file=sys.stderr)
+
     try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:  # a link (ELOOP), permission denied, vanished: the ledger row is what counts
+        if exc.errno != errno.ENOENT:
+            warn(exc.strerror or exc)
+        return
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return
+        if st.st_size > cap:
+            warn(f"{st.st_size} bytes, over the quarantine copy limit of {cap} bytes")
+            return
         settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.copying")
-        shutil.copy2(path, tmp)
+        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            written = 0
+            while chunk := os.read(fd, _COPY_CHUNK):
+                written += len(chunk)
+                if written > cap:  # grew while we copied
+                    raise OSError(errno.EFBIG, f"grew past the quarantine copy limit of {cap} bytes")
+                os.write(out, chunk)
+        finally:
+            os.close(out)
         os.replace(tmp, target)
-    except OSError as exc:  # a copy is a convenience; the ledger row is what counts
-        print(f"mirsad: warning: could not copy {path} to quarantine: {exc}", file=sys.stderr)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        warn(exc.strerror or exc)
+    finally:
+        os.close(fd)
+
+
+def clean_partial_copies(settings: Settings) -> int:
+    """Delete ``.*.copying`` files a killed run left in the quarantine folder; return how many."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(settings.quarantine_dir):
+            if entry.name.startswith(".") and entry.name.endswith(".copying"):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
 
 
 def _stat_or_zero(path: str) -> tuple[int, int]:
     try:
-        st = os.stat(path)
+        st = os.lstat(path) if os.path.islink(path) else os.stat(path)
         return st.st_size, st.st_mtime_ns
     except OSError:
         return 0, 0
@@ -275,14 +441,14 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
     counts = Counter()
 
     def record(path: str, sha: str, size: int, mtime: int, status: str, reason: str | None = None,
-               article_id: str | None = None, duplicate_of: str | None = None) -> None:
+               article_id: str | None = None, duplicate_of: str | None = None, copy: bool = True) -> None:
         counts[status] += 1
         ingestions.append(IngestionRow(
-            file_name=os.path.basename(path), file_path=path, sha256=sha, size_bytes=size, mtime_ns=mtime,
+            file_name=ledger_name(os.path.basename(path)), file_path=ledger_name(path), sha256=sha, size_bytes=size, mtime_ns=mtime,
             status=status, reason=reason, article_id=article_id, duplicate_of=duplicate_of, run_id=run_id,
             batch_id=batch_id, ingested_at=ingested_at,
         ))
-        if status == "quarantined" and settings.quarantine_copy and os.path.exists(path):
+        if status == "quarantined" and copy and settings.quarantine_copy and os.path.exists(path):
             _quarantine_copy(settings, path, sha)
 
     # a small batch in this process (an incremental run) is over before freezing would pay for its collections
@@ -291,8 +457,17 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
         for path in paths:
             freezer.tick()
             t0 = time.process_time()  # CPU seconds of this process: the per-core measure the bench reports
+            problem = entry_problem(settings, path)
+            if problem is not None:  # never opened, never copied
+                record(path, "", *_stat_or_zero(path), "quarantined", problem, copy=False)
+                continue
             try:
-                rr = reading.read_article_file(Path(path), max_bytes=settings.max_bytes)
+                with time_budget(settings.extract_timeout):
+                    rr = reading.read_article_file(Path(path), max_bytes=settings.max_bytes)
+            except ExtractTimeout as exc:
+                timings["read"] += time.process_time() - t0
+                record(path, "", *_stat_or_zero(path), "quarantined", f"extract_timeout: reading: {exc}", copy=False)
+                continue
             except Exception as exc:  # vanished, unreadable: record it, go on with the batch
                 timings["read"] += time.process_time() - t0
                 record(path, "", *_stat_or_zero(path), "quarantined", f"read_error: {_one_line(exc)}")
@@ -308,11 +483,16 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
                 record(path, sha, rr.size_bytes, rr.mtime_ns, "duplicate", duplicate_of=content_id)
                 continue
             try:
-                ex = pipeline.extract_article(
-                    rr.text, source_file=rr.file_name, sidecar=rr.sidecar, sha256=sha, encoding=rr.encoding,
-                    article_id=content_id,
-                    ingested_at=ingested_at, batch_id=batch_id, warnings=tuple(rr.warnings or ()),
-                )
+                with time_budget(settings.extract_timeout):
+                    ex = pipeline.extract_article(
+                        rr.text, source_file=rr.file_name, sidecar=rr.sidecar, sha256=sha, encoding=rr.encoding,
+                        article_id=content_id,
+                        ingested_at=ingested_at, batch_id=batch_id, warnings=tuple(rr.warnings or ()),
+                    )
+            except ExtractTimeout as exc:  # a pathological page: recorded, the run goes on
+                timings["extract"] += time.process_time() - t1
+                record(path, sha, rr.size_bytes, rr.mtime_ns, "quarantined", f"extract_timeout: {exc}")
+                continue
             except Exception as exc:  # one article must not sink the batch
                 timings["extract"] += time.process_time() - t1
                 record(path, sha, rr.size_bytes, rr.mtime_ns, "quarantined", f"extract_error: {_one_line(exc)}")
@@ -339,6 +519,18 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
     return BatchResult(batch_id=batch_id, files=len(paths), counts=dict(counts), timings=dict(timings))
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Pool worker initializer: the kernel kills this worker when the process that started it dies (Linux
+    PR_SET_PDEATHSIG), so a SIGKILLed ``mirsad run`` leaves no worker staging batches behind it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+
+
 def _extract_all(settings: Settings, batches: list[list[str]], run_id: str,
                  on_done: Callable[[BatchResult], None]) -> list[BatchResult]:
     """Extract every batch (in worker processes when there are several), results in plan order."""
@@ -350,7 +542,8 @@ def _extract_all(settings: Settings, batches: list[list[str]], run_id: str,
         return results
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited threads or DB handles
     by_index: dict[int, BatchResult] = {}
-    with ProcessPoolExecutor(max_workers=min(settings.workers, len(batches)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(settings.workers, len(batches)), mp_context=ctx,
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_extract_batch, settings, paths, run_id, pool_worker=True): i
                    for i, paths in enumerate(batches)}
         for fut in as_completed(futures):
@@ -403,7 +596,8 @@ def commit_batches(settings: Settings, batch_ids: list[str], run_id: str) -> dic
         keep[batch_id] = set()
         for row in lake.read_staged(lake_dir, batch_id, "ingestions").to_pylist():
             key = (row["file_path"], row["size_bytes"], row["mtime_ns"])
-            if key in index.seen or key in recorded:
+            retried = key in index.transient and not (row["status"] == "quarantined" and lake.is_transient(row["reason"]))
+            if (key in index.seen and not retried) or key in recorded:
                 continue
             recorded.add(key)
             if row["status"] == "processed":
@@ -458,6 +652,21 @@ def warehouse_is_current(settings: Settings) -> bool:
     return settings.warehouse_path.exists() and built_head(settings) == lake.lake_head(settings.lake_dir)
 
 
+def heal_warehouse(settings: Settings) -> Path | None:
+    """A warehouse file that does not open (truncated, emptied, damaged, another DuckDB version) is moved
+    aside, with one line on stderr, so the build makes a new one from the lake; returns where it went."""
+    from extractors.ingest import warehouse
+
+    problem = warehouse.warehouse_problem(settings.warehouse_path)
+    if problem is None:
+        return None
+    aside = warehouse.set_aside(settings.warehouse_path)
+    _built_head_path(settings).unlink(missing_ok=True)
+    print(f"mirsad: warehouse {settings.warehouse_path} is damaged ({problem[:200]}); set aside as {aside.name}, "
+          "rebuilding it from the lake", file=sys.stderr)
+    return aside
+
+
 def build(settings: Settings, docs: bool = True):
     """Build the DuckDB warehouse from the lake with dbt (``warehouse.build_warehouse``); returns BuildResult."""
     from extractors.ingest import catalog, warehouse
@@ -467,6 +676,8 @@ def build(settings: Settings, docs: bool = True):
         return warehouse.build_catalog_warehouse(settings, docs_dir=settings.docs_dir if docs else None,
                                                  target_dir=settings.dbt_work_dir)
     lake.init_lake(settings.lake_dir)
+    lake.check_batches(settings.lake_dir)  # a missing table file is an error naming it, not zero rows
+    heal_warehouse(settings)
     head = lake.lake_head(settings.lake_dir)
     # a warehouse file of another DuckDB version: one clear line now, not a quarter hour of dbt retries
     catalog.check_duckdb_file(settings.warehouse_path)
@@ -500,9 +711,11 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
                          warehouse_path=str(settings.warehouse_path))
     timings = summary.timings
     start = time.perf_counter()
+    settings.check_layout()
     with data_dir_lock(settings.data_dir, settings.lock_timeout):
         lake.init_lake(settings.lake_dir)
         summary.recovered_staged = lake.recover(settings.lake_dir)
+        clean_partial_copies(settings)
 
         t = time.perf_counter()
         found = discover_files(settings)
@@ -527,6 +740,8 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
         summary.rows = committed["rows"]
 
         t = time.perf_counter()
+        if build_warehouse:
+            heal_warehouse(settings)
         if not build_warehouse:
             summary.build_skipped_reason = "disabled"
         elif summary.batch_id is None and warehouse_is_current(settings):
@@ -546,7 +761,10 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
         elif settings.warehouse_path.exists() and not settings.uses_catalog:
             from extractors.ingest import warehouse
 
-            summary.warehouse_counts = warehouse.warehouse_counts(settings.warehouse_path)
+            try:
+                summary.warehouse_counts = warehouse.warehouse_counts(settings.warehouse_path)
+            except warehouse.WarehouseLocked as exc:  # the run itself succeeded: say so, and why no counts
+                print(f"mirsad: warning: warehouse counts not shown: {exc}", file=sys.stderr)
     timings["total"] = time.perf_counter() - start
     return summary
 

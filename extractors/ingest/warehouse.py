@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -97,7 +99,8 @@ def build_warehouse(
             if wal.exists():
                 shutil.copy2(wal, _wal(building))
         try:
-            with _env(MIRSAD_LAKE_DIR=str(lake_dir), MIRSAD_WAREHOUSE=str(building)):
+            with _env(MIRSAD_LAKE_DIR=_sql_safe_dir(lake_dir, Path(tmp)), MIRSAD_WAREHOUSE=str(building)), \
+                    _quiet_log_failures():
                 result, docs_html = _run_dbt(project, work, building, full_refresh=full_refresh,
                                              docs=docs_dir is not None and not docs_current)
             result.seconds = time.monotonic() - start
@@ -207,9 +210,64 @@ def _docs_current(docs_dir: Path, stamp: str) -> bool:
     return (docs_dir / "index.html").is_file() and marker.is_file() and marker.read_text(encoding="utf-8") == stamp
 
 
+class WarehouseLocked(RuntimeError):
+    """Another process holds the warehouse file open read-write."""
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _lock_message(warehouse_path: Path, exc: BaseException) -> str:
+    holder = re.search(r"PID (\d+)", str(exc))
+    who = f"process {holder.group(1)}" if holder else "another process"
+    return (f"{warehouse_path} is held open read-write by {who}; close that connection or open the warehouse "
+            "read-only (duckdb -readonly, duckdb.connect(path, read_only=True))")
+
+
+def warehouse_problem(warehouse_path: Path) -> str | None:
+    """Why an existing warehouse file cannot be used (truncated, emptied, not a DuckDB file, written by another
+    DuckDB version), in one line; None when it opens (or does not exist, or another process holds it)."""
+    path = Path(warehouse_path)
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        if _is_lock_conflict(exc):
+            return None  # busy, not damaged
+        return " ".join(str(exc).split())
+    try:
+        con.execute("select count(*) from information_schema.tables").fetchone()
+    except duckdb.Error as exc:
+        return " ".join(str(exc).split())
+    finally:
+        con.close()
+    return None
+
+
+def set_aside(warehouse_path: Path) -> Path:
+    """Move a damaged warehouse (and its WAL) to ``<name>.damaged-<UTC time>``; return the new path."""
+    path = Path(warehouse_path)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    os.replace(path, aside)
+    wal = _wal(path)
+    if wal.exists():
+        os.replace(wal, _wal(aside))
+    return aside
+
+
 def warehouse_counts(warehouse_path: Path) -> dict[str, int]:
-    """Rows per mart of a built warehouse (read-only connection; marts not built are left out)."""
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    """Rows per mart of a built warehouse (read-only connection; marts not built are left out).
+    Raises ``WarehouseLocked`` (one clear line) when another process holds the file read-write."""
+    try:
+        con = duckdb.connect(str(warehouse_path), read_only=True)
+    except duckdb.Error as exc:
+        if _is_lock_conflict(exc):
+            raise WarehouseLocked(_lock_message(Path(warehouse_path), exc)) from None
+        raise
     try:
         present = {
             name for (name,) in con.execute(
@@ -394,6 +452,24 @@ def _close_dbt_duckdb() -> None:
 
 # --- files -------------------------------------------------------------------------------------
 
+_SQL_SAFE_PATH = re.compile(r"[A-Za-z0-9_./+=,@:-]+")
+
+
+def _sql_safe_dir(folder: Path, scratch: Path) -> str:
+    """``folder`` as the dbt sources paste it into ``read_parquet('<folder>/batches/*/x.parquet')``: a quote
+    would end the SQL string, and ``*``, ``?``, ``[`` would make the glob match other folders. A path with any
+    such character is reached through a symbolic link with a plain name in ``scratch``."""
+    if _SQL_SAFE_PATH.fullmatch(str(folder)):
+        return str(folder)
+    alias = scratch / "lake"
+    if not _SQL_SAFE_PATH.fullmatch(str(alias)):
+        raise ValueError(f"cannot give dbt a plain path to the lake {folder}: temporary folder {scratch} has odd "
+                         "characters too (set TMPDIR to a plain path)")
+    alias.unlink(missing_ok=True)
+    alias.symlink_to(folder, target_is_directory=True)
+    return str(alias)
+
+
 def _wal(db: Path) -> Path:
     return db.with_name(db.name + ".wal")
 
@@ -423,6 +499,19 @@ def _build_lock(warehouse_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _quiet_log_failures() -> Iterator[None]:
+    """A log handler that cannot write (dbt's log file on a full disk) drops the record instead of printing
+    "--- Logging error ---" and a traceback for every line dbt logs (10,000 lines on a full disk): the build's
+    own error is what the user sees, in one line."""
+    previous = logging.raiseExceptions
+    logging.raiseExceptions = False
+    try:
+        yield
+    finally:
+        logging.raiseExceptions = previous
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ class _Roles:
     back_refs: frozenset[str]
     stoppers: frozenset[str]
     verbs: frozenset[str]
+    ranks: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -45,6 +46,7 @@ def _roles() -> _Roles:
         back_refs=frozenset(fold_token(x) for x in data["back_references"]),
         stoppers=frozenset(fold_token(x) for x in data["name_stoppers"]),
         verbs=frozenset(verbs),
+        ranks=frozenset(fold_token(w) for x in data.get("ranks", []) for w in x.split()),
     )
 
 
@@ -83,6 +85,8 @@ def is_name_token(tok: Token) -> bool:
     f = tok.folded
     if tok.is_punct or not any(c.isalpha() for c in tok.text) or len(f) < 2:
         return False
+    if tok.text in ("علي", "عليّ"):
+        return True  # the name "علي" folds like the preposition "على"; as written, with ي, it is the name
     if f in r.stoppers or f in r.verbs or f in r.continuers:
         return False
     if f.startswith(("ال", "لل", "بال", "وال")) and f not in _NAME_JOINERS:
@@ -176,6 +180,24 @@ def find_persons(toks: list[Token], text: str, actors: list[ActorMention]) -> li
         if k < n and toks[k].text in ("،", ","):
             k += 1
         name_end = scan_name(toks, k, n, actors_at, heads)
+        if name_end == k and k == role_end and k < n and not toks[k].is_punct:
+            # "قائد القيادة الأميركية في المحيطين الهندي والهادئ، الأدميرال ...": a place phrase, then the name
+            p = k + 1 if toks[k].folded in ("في", "لدي") else k
+            while p < min(n, k + 7) and not toks[p].is_punct and (
+                    toks[p].folded.startswith(("ال", "وال")) or p in actors_at):
+                p += 1
+            if p > k and p + 1 < n and toks[p].text in ("،", ",") and toks[p + 1].folded in _roles().ranks:
+                role_end, k, name_end = p, p + 1, p + 1
+        if name_end == k and k > role_end:
+            # "المتحدث باسم وزارة الدفاع، العقيد الركن فهد العنزي": a rank after the title's comma opens the
+            # name's apposition; the title is the role (and names the actor), the rank is not
+            r = k
+            while r < n and toks[r].folded in _roles().ranks:
+                r += 1
+            if r > k:
+                end_r = scan_name(toks, r, n, actors_at, heads)
+                if end_r > r and (end_r >= n or toks[end_r].is_punct or toks[end_r].folded in _roles().stoppers):
+                    k, name_end = r, end_r
         if name_end > k and name_end + 1 < n and toks[name_end].text in ("،", ","):
             k2 = name_end + 1
             end2 = scan_name(toks, k2, n, actors_at, heads)

@@ -11,6 +11,7 @@ Rules (contract section 2), in order:
 - inside the body, a run of headline-like lines (short, no closing full stop) followed by a paragraph that
   does not continue the text (no و/كما/ثم... connective) and talks about other actors than the article so
   far (or, with no actors at all, shares few content words with it) opens a related block (a teaser);
+- the last line of a page that ends mid-sentence (it continues the text, or is long) is body, not a headline;
 - a related block ends at a body paragraph that returns to the main story: one that shares at least two
   actors/persons only the main story had and none that only the teaser had, or, while the block is still a
   headline plus at most one paragraph, a continuation that shares one.
@@ -35,6 +36,11 @@ _HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
 _HEADLINE_MAX_WORDS = 22
+# Longest stretch of text handed to the extractors as one sentence. Real sentences stay far below it (the longest
+# in the seeds and the 36-page corpus: 650 characters); a run-on text with no full stop (a scraped list, a
+# page of repeated verbs) is cut into windows of at most this size, so the rules, some of which look across
+# the whole sentence for each trigger, cost linear time in the article's length.
+MAX_SENTENCE_CHARS = 1000
 _CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
 
 
@@ -167,6 +173,24 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     if text[pos:].strip():
         spans.append((pos, len(text.rstrip())))
     return spans
+
+
+def cap_spans(text: str, spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """``spans`` with every span longer than ``limit`` characters cut into consecutive windows of at most
+    ``limit``, each cut at the last whitespace of its window (at the limit itself when the window has none)."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        while b - a > limit:
+            cut = text.rfind(" ", a + 1, a + limit)
+            cut = max(cut, text.rfind("\n", a + 1, a + limit), text.rfind("\t", a + 1, a + limit))
+            if cut <= a:
+                cut = a + limit
+            if text[a:cut].strip():
+                out.append((a, cut))
+            a = cut
+        if text[a:b].strip():
+            out.append((a, b))
+    return out
 
 
 def _open_quote(chunk: str) -> bool:
@@ -316,6 +340,9 @@ def segment_document(
             i += 1
             continue
         headline = is_headline_like(line)
+        if headline and body_started and i == len(kept) - 1 and role == "text" and (
+                starts_with_continuation(line) or len(line.split()) >= 15):
+            headline = False  # the page ends mid-sentence: a cut-off body paragraph, not a teaser headline
         if not paragraphs:
             kind = "title" if headline else "body"  # a page may start straight with the lead paragraph
         elif not body_started and headline:
@@ -387,7 +414,7 @@ def segment_document(
     n = 0
     for p in paragraphs:
         spans = [(0, len(p.text))] if p.kind != "body" else split_sentences(p.text)
-        for a, b in spans:
+        for a, b in cap_spans(p.text, spans, MAX_SENTENCE_CHARS):
             p.sentences.append(Sentence(n, p.text[a:b].strip(), p.start + a, p.start + b, p.index, p.segment,
                                         p.kind != "body"))
             n += 1

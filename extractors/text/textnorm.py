@@ -9,7 +9,6 @@ the folded string.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import regex
@@ -19,6 +18,8 @@ from camel_tools.utils.normalize import (
     normalize_teh_marbuta_ar,
     normalize_unicode,
 )
+
+from extractors.schemas import safe_nfc
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _HAMZA_SEATS = str.maketrans({"ؤ": "و", "ئ": "ي", "ٱ": "ا"})
@@ -86,7 +87,7 @@ def camel_tokenize(text: str) -> list[str]:
 
 
 def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    return safe_nfc(text)
 
 
 def arabic_ratio(text: str) -> float:

@@ -5,9 +5,11 @@
         materialized='incremental',
         unique_key='article_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_superseded() }}"
     )
 }}
+-- depends_on: {{ ref('int_superseded_articles') }}
 
 with articles as (
     {{ new_rows_of(ref('stg_articles'), 'article_id', 'batch_id desc, ingested_at desc') }}

@@ -3,9 +3,11 @@
         materialized='incremental',
         unique_key='row_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_superseded() }}"
     )
 }}
+-- depends_on: {{ ref('int_superseded_articles') }}
 
 with statements as (
     {{ new_rows_of(ref('stg_statements'), 'row_id') }}
