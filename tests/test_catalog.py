@@ -93,32 +93,6 @@ def test_batch_ids_rise_even_when_this_clock_is_behind_the_head():
     assert catalog._next_batch_id(None) < ahead
 
 
-def test_a_warehouse_of_another_duckdb_version_fails_in_one_line(tmp_path, monkeypatch):
-    path = tmp_path / "warehouse.duckdb"
-    path.write_bytes(b"not opened")
-    # what duckdb 1.5.5 says about a file written by duckdb 2.0 (measured; no 2.0 here to write one)
-    message = ("IO Error: Trying to read a database file with version number 999, but we can only read versions "
-               "between 64 and 68.\nThe database file was created with an newer version of DuckDB.")
-
-    def refuse(*_a, **_k):
-        raise duckdb.IOException(message)
-
-    monkeypatch.setattr(catalog.duckdb, "connect", refuse)
-    with pytest.raises(catalog.VersionMismatch) as err:
-        catalog.check_duckdb_file(path)
-    text = str(err.value)
-    assert "\n" not in text and str(path) in text and "storage version 999" in text and "mirsad run" in text
-
-
-def test_a_current_warehouse_file_passes_the_version_check(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("create table t as select 1 as a")
-    con.close()
-    catalog.check_duckdb_file(path)  # no error
-    catalog.check_duckdb_file(tmp_path / "missing.duckdb")
-
-
 def test_s3_settings_from_the_standard_aws_variables(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")

@@ -61,10 +61,6 @@ class CatalogError(RuntimeError):
     """The DuckLake catalog cannot be used as configured."""
 
 
-class VersionMismatch(CatalogError):
-    """A DuckDB file was written by another DuckDB storage version than the one installed."""
-
-
 # ---------------------------------------------------------------- where things are
 
 
@@ -554,28 +550,3 @@ def maintain(settings, keep_hours: float = 24.0) -> dict[str, int]:
         expired = con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff]).fetchall()
         cleaned = con.execute(f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)").fetchall()
     return {"merged": len(merged), "expired_snapshots": len(expired), "deleted_files": len(cleaned)}
-
-
-# ---------------------------------------------------------------- DuckDB files written by another version
-
-
-_VERSION_ERROR = re.compile(r"version number (\d+)|created with an? (?:newer|older) version", re.I)
-
-
-def check_duckdb_file(path: Path, what: str = "warehouse") -> None:
-    """Raise ``VersionMismatch`` (one line, how to rebuild) when ``path`` was written by another DuckDB storage
-    version, instead of letting dbt retry the IOException for a quarter of an hour."""
-    path = Path(path)
-    if not path.is_file():
-        return
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        if _VERSION_ERROR.search(str(exc)):
-            found = _VERSION_ERROR.search(str(exc)).group(1)
-            raise VersionMismatch(
-                f"the {what} {path} was written by another DuckDB (storage version {found or '?'}) than the "
-                f"installed duckdb {duckdb.__version__}: delete it (or move it aside) and run `mirsad run` "
-                "again to rebuild it from the lake, which is the source of truth") from None
-        return  # locked by a writer, or another failure: the caller meets it as before
-    con.close()

@@ -669,7 +669,7 @@ def heal_warehouse(settings: Settings) -> Path | None:
 
 def build(settings: Settings, docs: bool = True):
     """Build the DuckDB warehouse from the lake with dbt (``warehouse.build_warehouse``); returns BuildResult."""
-    from extractors.ingest import catalog, warehouse
+    from extractors.ingest import warehouse
 
     if settings.uses_catalog:  # dbt writes into the catalog and publishes a snapshot: no file, no head marker
         test_pause("build")
@@ -679,8 +679,6 @@ def build(settings: Settings, docs: bool = True):
     lake.check_batches(settings.lake_dir)  # a missing table file is an error naming it, not zero rows
     heal_warehouse(settings)
     head = lake.lake_head(settings.lake_dir)
-    # a warehouse file of another DuckDB version: one clear line now, not a quarter hour of dbt retries
-    catalog.check_duckdb_file(settings.warehouse_path)
     test_pause("build")
     result = warehouse.build_warehouse(
         settings.lake_dir, settings.warehouse_path, docs_dir=settings.docs_dir if docs else None,
