@@ -76,12 +76,23 @@ def mirsad_ingest() -> None:
 
     @task(max_active_tis_per_dagrun=2)
     def extract_batch(paths: list[str]) -> str:
-        """Extract one batch into lake/_staging and return its batch id."""
-        from extractors.ingest.runner import Settings
+        """Extract one batch into lake/_staging and return its batch id.
+
+        With a DuckLake catalog (MIRSAD_CATALOG) the worker that extracted the batch also commits it, in one
+        catalog transaction: its staged files are on its own disk, which the commit task's worker (maybe on
+        another machine) cannot read. It then returns "" and ``commit`` has nothing left to merge.
+        """
+        from extractors.ingest.runner import Settings, commit_batches
         from extractors.ingest.runner import extract_batch as extract
 
         run_id = get_current_context()["run_id"]
-        return extract(Settings.from_env(), list(paths), run_id)
+        settings = Settings.from_env()
+        batch_id = extract(settings, list(paths), run_id)
+        if settings.uses_catalog:
+            result = commit_batches(settings, [batch_id], run_id)
+            log.info("committed to the catalog: %s", result)
+            return ""
+        return batch_id
 
     @task(outlets=[LAKE_ASSET])
     def commit(batch_ids: list[str]) -> dict[str, Any]:
@@ -94,9 +105,13 @@ def mirsad_ingest() -> None:
         from extractors.ingest.runner import Settings, commit_batches, warehouse_is_current
 
         ids = [batch_id for batch_id in batch_ids if batch_id]
+        settings = Settings.from_env()
+        if settings.uses_catalog:  # the batches were committed by their extract tasks
+            if warehouse_is_current(settings):
+                raise AirflowSkipException("nothing new in the catalog since the last build: no asset event")
+            return {"batch_id": None, "committed_by": "extract_batch"}
         if not ids:
             raise AirflowSkipException("nothing staged: no asset event")
-        settings = Settings.from_env()
         with data_dir_lock(settings.data_dir, settings.lock_timeout):  # never beside a `mirsad run` commit
             result = commit_batches(settings, ids, get_current_context()["run_id"])
         if result.get("batch_id") is None and warehouse_is_current(settings):

@@ -53,10 +53,17 @@ def mirsad_warehouse() -> None:
         """dbt seed + build (models and tests) + docs generate into a copy of the warehouse, then swap it in."""
         from extractors.ingest.runner import Settings, build
 
-        result = build(Settings.from_env(), docs=True)
+        settings = Settings.from_env()
+        result = build(settings, docs=True)
         if not result.ok:  # build() raises on dbt failures; this guards a result that only says so
             raise RuntimeError(f"dbt build failed: {result.failures}")
+        maintenance = None
+        if settings.uses_catalog:  # DuckLake: merge small files, expire old snapshots, still in the one slot
+            from extractors.ingest import catalog
+
+            maintenance = catalog.maintain(settings)
         return {
+            "maintenance": maintenance,
             "seconds": round(result.seconds, 2),
             "n_models": result.n_models,
             "n_tests": result.n_tests,
@@ -68,9 +75,15 @@ def mirsad_warehouse() -> None:
     def warehouse_report(built: dict[str, Any]) -> dict[str, int]:
         """Rows per mart of the warehouse that just went live (read-only); fails if dim_articles is missing."""
         from extractors.ingest.runner import Settings
-        from extractors.ingest.warehouse import warehouse_counts
+        from extractors.ingest.warehouse import MARTS, warehouse_counts
 
-        counts = warehouse_counts(Settings.from_env().warehouse_path)
+        settings = Settings.from_env()
+        if settings.uses_catalog:  # the last published DuckLake snapshot
+            from extractors.ingest import catalog
+
+            counts = catalog.warehouse_counts(settings, MARTS)
+        else:
+            counts = warehouse_counts(settings.warehouse_path)
         if "dim_articles" not in counts:
             raise RuntimeError(f"warehouse has no dim_articles after the build: {sorted(counts)}")
         return counts

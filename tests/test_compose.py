@@ -98,9 +98,55 @@ def test_bind_mounts_exist_and_named_volumes_are_declared(compose):
     assert used_named <= declared, used_named - declared
     worker_targets = dict((t, s) for s, t in _volumes(compose["services"]["worker"]))
     env = compose["services"]["worker"]["environment"]
-    # the code, the dbt project and both data folders are mounted where the environment says
-    assert worker_targets["/opt/airflow/dags"] == "./dags"
-    assert worker_targets["/opt/mirsad/extractors"] == "./extractors"
-    assert worker_targets["/opt/mirsad/dbt_project"] == "./dbt_project"
+    # the inbox is a named volume where the environment says; nothing of the checkout hides the image's
+    # compiled build, and no data volume is shared: DATA_DIR is scratch, the lake is the DuckLake
     assert worker_targets[env["MIRSAD_INBOX"]] in declared
-    assert worker_targets[env["MIRSAD_DATA_DIR"]] in declared
+    assert not any(source.startswith((".", "/")) for source in worker_targets.values()), worker_targets
+    assert env["MIRSAD_DATA_DIR"] not in worker_targets
+
+
+def test_secrets_are_required_from_env_file(compose):
+    """AIRFLOW_FERNET_KEY and the JWT secret come from .env with no fallback; .env.example documents every one."""
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    env = compose["services"]["worker"]["environment"]
+    assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?")
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"].startswith("${AIRFLOW_JWT_SECRET:?")
+    assert "mirsad-local-development-secret" not in text
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for var in sorted(set(re.findall(r"\$\{([A-Z0-9_]+):\?", text))):
+        assert re.search(rf"^{var}=", example, re.M), f".env.example does not document {var}"
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_ducklake_catalog_and_object_storage_services(compose):
+    services = compose["services"]
+    assert services["ducklake-catalog"]["image"].startswith("postgres:")
+    assert services["ducklake-catalog"]["environment"]["POSTGRES_DB"] == "ducklake"
+    assert services["seaweedfs"]["command"].startswith("mini ")
+    env = services["worker"]["environment"]
+    assert env["MIRSAD_CATALOG"].startswith("postgres:dbname=ducklake host=ducklake-catalog ")
+    assert env["MIRSAD_LAKE_URI"].startswith("s3://")
+    assert env["AWS_ENDPOINT_URL"] == "http://seaweedfs:8333"
+    for name in AIRFLOW_SERVICES - {"airflow-init"}:
+        for dep in ("ducklake-catalog", "seaweedfs"):
+            assert services[name]["depends_on"][dep]["condition"] == "service_healthy", (name, dep)
+
+
+def test_docs_scale_the_worker_service_and_name_the_real_password_file(compose):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    compose_text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    for text in (readme, compose_text):
+        for service in re.findall(r"--scale ([a-z-]+)=", text):
+            assert service in compose["services"], service
+    # Airflow 3.3's SimpleAuthManager writes AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
+    assert "/opt/airflow/simple_auth_manager_passwords.json.generated" in compose_text
+
+
+def test_image_install_is_pinned_by_constraints():
+    text = (ROOT / "docker" / "Dockerfile").read_text(encoding="utf-8")
+    assert "--constraint /opt/mirsad/docker/constraints.txt" in text
+    pins = dict(line.split("==", 1) for line in (ROOT / "docker" / "constraints.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert pins["duckdb"] == pins["duckdb_extension_ducklake"] == pins["duckdb_extension_postgres"] \
+        == pins["duckdb_extension_httpfs"]
+    assert "install_extensions()" in text  # extensions installed at build time, never downloaded at run time

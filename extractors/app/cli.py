@@ -163,10 +163,11 @@ def status_cmd(
 
     check_dirs(data_dir=_paths(None, data_dir)[1])
     settings = Settings.from_env(data_dir=data_dir)
-    if not settings.lake_dir.is_dir():
+    if not settings.uses_catalog and not settings.lake_dir.is_dir():
         raise fail(f"no lake in {settings.data_dir} (run `mirsad run` first)")
     try:
-        status = summary.ledger_status(settings.lake_dir)
+        status = (summary.catalog_ledger_status(settings) if settings.uses_catalog
+                  else summary.ledger_status(settings.lake_dir))
     except Exception as exc:
         raise fail(exc) from None
     if as_json:

@@ -34,6 +34,10 @@ _ENV_FIELDS: dict[str, tuple[str, object]] = {
     "MIRSAD_EXTRACT_TIMEOUT": ("extract_timeout", float),
     "MIRSAD_QUARANTINE_COPY_MAX_BYTES": ("quarantine_copy_max_bytes", int),
     "MIRSAD_FOLLOW_OUTSIDE_LINKS": ("follow_outside_links", flag),
+    # DuckLake (extractors/ingest/catalog.py): the catalog (a file path or postgres:<libpq key/values>) and where
+    # its Parquet files go (a folder or s3://bucket/prefix). No catalog: the Parquet folder lake + DuckDB file.
+    "MIRSAD_CATALOG": ("catalog", str),
+    "MIRSAD_LAKE_URI": ("lake_uri", str),
 }
 # Settings in seconds: a finite number >= 0 (nan would wait forever, inf never give up).
 _SECONDS_FIELDS = ("settle_seconds", "lock_timeout", "extract_timeout")
@@ -60,6 +64,8 @@ class Settings:
     quarantine_copy_max_bytes: int = 5_000_000
     # follow symbolic links whose target lies outside the inbox (off: such links are recorded, not read)
     follow_outside_links: bool = False
+    catalog: str | None = None
+    lake_uri: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inbox", Path(self.inbox).absolute())
@@ -84,7 +90,13 @@ class Settings:
                               "outside the inbox (the pipeline would ingest its own lake and quarantine)")
 
     @property
+    def uses_catalog(self) -> bool:
+        """The lake and warehouse live in a DuckLake catalog (``MIRSAD_CATALOG`` set), not in DATA_DIR's files."""
+        return bool(self.catalog)
+
+    @property
     def lake_dir(self) -> Path:
+        """The Parquet lake; with a DuckLake catalog, only this machine's staged batches (``_staging``)."""
         return self.data_dir / "lake"
 
     @property

@@ -40,9 +40,20 @@ class RunSummary:
         return asdict(self)
 
 
-def ledger_status(lake_dir: Path) -> dict[str, Any]:
+def catalog_ledger_status(settings: Any) -> dict[str, Any]:
+    """``ledger_status`` of the ledger in a DuckLake catalog (``MIRSAD_CATALOG``), shared by every machine."""
+    from extractors.ingest import catalog
+
+    ledger = catalog.read_ledger(settings)
+    status = ledger_status(settings.lake_dir, ledger=ledger)
+    status["lake_dir"] = catalog.lake_of(settings).describe()
+    status["batches"] = len(set(ledger["batch_id"].to_pylist()))
+    return status
+
+
+def ledger_status(lake_dir: Path, ledger: Any = None) -> dict[str, Any]:
     """Counts by status, quarantined files with reasons, and the last run of the ledger."""
-    ledger = lake.read_ledger(lake_dir)
+    ledger = lake.read_ledger(lake_dir) if ledger is None else ledger
     counts = dict.fromkeys(INGESTION_STATUSES, 0)
     for row in ledger.group_by("status").aggregate([("status", "count")]).to_pylist():
         counts[row["status"]] = row["status_count"]

@@ -129,6 +129,71 @@ def build_warehouse(
     return result
 
 
+def build_catalog_warehouse(settings: Any, *, docs_dir: Path | None = None, full_refresh: bool = False,
+                            target_dir: Path | None = None) -> BuildResult:
+    """Build the warehouse models into the DuckLake catalog of ``settings`` (dbt target ``ducklake``) from the
+    lake at the snapshot current when the build starts, then publish the snapshot the build reached
+    (``catalog.publish_build``): readers keep the last published build while this one runs, and a failed build
+    publishes nothing. One build at a time per machine (a lock beside DATA_DIR's warehouse path); run builds from
+    one place (the warehouse DAG) when several machines share the catalog."""
+    from extractors.ingest import catalog
+
+    start = time.monotonic()
+    project = dbt_project_dir()
+    docs_stamp = _project_fingerprint(project) if docs_dir is not None else ""
+    docs_current = docs_dir is not None and _docs_current(Path(docs_dir), docs_stamp)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(settings.warehouse_path), tempfile.TemporaryDirectory(prefix="mirsad-dbt-") as tmp:
+        with catalog.open_lake(settings) as con:
+            lake_snapshot = catalog.current_snapshot(con)
+            head = catalog.lake_head(con)
+        work = Path(target_dir).resolve() if target_dir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        # MIRSAD_LAKE_DIR names the snapshot: the views' fingerprint changes with it, so they are re-created
+        env = {**catalog.dbt_env(settings, lake_snapshot), "MIRSAD_LAKE_DIR": f"ducklake-snapshot-{lake_snapshot}"}
+        with _env(**env):
+            result, docs_html = _run_dbt(
+                project, work, None, full_refresh=full_refresh, docs=docs_dir is not None and not docs_current,
+                target="ducklake", stamps_io=(lambda: _catalog_stamps(settings), lambda s: _catalog_stamp(settings, s)))
+        if not result.ok:
+            result.seconds = time.monotonic() - start
+            raise WarehouseBuildError(
+                f"dbt build failed: {', '.join(result.failures) or 'see dbt log in ' + str(work)}",
+                result.failures, result)
+        catalog.publish_build(settings, lake_snapshot, head)
+        if docs_dir is not None and docs_html is not None:
+            docs_dir = Path(docs_dir)
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            result.docs_path = docs_dir / "index.html"
+            shutil.copyfile(docs_html, result.docs_path)
+            (docs_dir / _DOCS_STAMP).write_text(docs_stamp, encoding="utf-8")
+        elif docs_current:
+            result.docs_path = Path(docs_dir) / "index.html"  # type: ignore[arg-type]
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _catalog_stamps(settings: Any) -> dict[str, str]:
+    from extractors.ingest import catalog
+
+    with catalog.open_lake(settings, read_only=True) as con:
+        rows = con.execute(_RELATIONS_SQL.replace("schema_name = 'main'",
+                                                  f"schema_name = 'main' and database_name = '{catalog.ALIAS}'"))
+        return {name: comment[len(_STAMP_PREFIX):] for name, _, comment in rows.fetchall()
+                if comment and comment.startswith(_STAMP_PREFIX)}
+
+
+def _catalog_stamp(settings: Any, stamps: dict[str, str]) -> None:
+    from extractors.ingest import catalog
+
+    with catalog.open_lake(settings) as con:
+        sql = _RELATIONS_SQL.replace("schema_name = 'main'", f"schema_name = 'main' and database_name = '{catalog.ALIAS}'")
+        kinds = {name: kind for name, kind, _ in con.execute(sql).fetchall()}
+        for name, stamp in stamps.items():
+            if name in kinds:
+                con.execute(f"comment on {kinds[name]} {catalog.ALIAS}.main.\"{name}\" is '{_STAMP_PREFIX}{stamp}'")
+
+
 _DOCS_STAMP = ".project-fingerprint"
 
 
@@ -219,12 +284,15 @@ def warehouse_counts(warehouse_path: Path) -> dict[str, int]:
 
 # --- dbt ---------------------------------------------------------------------------------------
 
-def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
-             docs: bool) -> tuple[BuildResult, Path | None]:
+def _run_dbt(project: Path, work: Path, building: Path | None, *, full_refresh: bool, docs: bool,
+             target: str | None = None, stamps_io: tuple[Any, Any] | None = None) -> tuple[BuildResult, Path | None]:
+    """dbt parse, seed (when needed) and build; ``target`` picks a profile output (default: the DuckDB file
+    ``building``), ``stamps_io`` the (read, write) functions of the stamps when they do not live in ``building``."""
     from dbt.cli.main import dbtRunner
 
+    read_stamps, write_stamps = stamps_io or (lambda: _stamps_in(building), lambda s: _stamp(building, s))
     common = [
-        "--project-dir", str(project), "--profiles-dir", str(project),
+        "--project-dir", str(project), "--profiles-dir", str(project), *(["--target", target] if target else []),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
         "--quiet",  # the full log goes to --log-path; the console shows errors only (results are summarised)
     ]
@@ -240,7 +308,7 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
     views, other_models = _models_split_by_view(parsed.result)
     seeds_stamp = "seeds:" + _seeds_fingerprint(project)
     views_stamp = "views:" + _views_fingerprint(project)
-    stamps = {} if full_refresh else _stamps_in(building)
+    stamps = {} if full_refresh else read_stamps()
     try:
         runs = []
         # Seeds are reloaded from scratch (so a lexicon that gains a column never breaks the build), but only
@@ -268,7 +336,7 @@ def _run_dbt(project: Path, work: Path, building: Path, *, full_refresh: bool,
     finally:
         _close_dbt_duckdb()
     if result.ok and (seeded or not views_current):
-        _stamp(building, {**{t: seeds_stamp for t in seeds}, **{v: views_stamp for v in views}})
+        write_stamps({**{t: seeds_stamp for t in seeds}, **{v: views_stamp for v in views}})
     return result, docs_html
 
 
