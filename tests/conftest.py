@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_INBOX = ROOT / "examples" / "inbox"
+STORIES_INBOX = ROOT / "examples" / "stories" / "inbox"
 
 
 def mirsad(*args: object, env: dict[str, str] | None = None, timeout: float = 600,
@@ -29,4 +30,13 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert run.returncode == 0, run.stderr[-3000:]
     report = mirsad("report", "--data-dir", data)
     assert report.returncode == 0, report.stderr[-3000:]
+    return data
+
+
+@pytest.fixture(scope="session")
+def stories_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir built from the self-written story set (examples/stories/inbox) with `mirsad run`."""
+    data = tmp_path_factory.mktemp("stories") / "data"
+    run = mirsad("run", "--inbox", STORIES_INBOX, "--data-dir", data, env={"MIRSAD_SETTLE_SECONDS": "0"})
+    assert run.returncode == 0, run.stderr[-3000:]
     return data

@@ -71,10 +71,12 @@ def test_report_has_every_page_and_traces_marks_to_sources(demo_data: Path) -> N
         if url:
             assert f'href="{report._e(url)}"' in table
 
-    # the flows: widths are mentions (no register yet), and each band's hover carries its evidence
+    # the flows: widths are independent sources (the deal register is built), each band's hover has its evidence
     flows, measure = _embedded_flows(site / "flows.html")
-    assert measure == "mentions"
-    assert sum(f["w"] for f in flows) == len(rows)
+    assert measure == "independent sources"
+    (origins,) = _query(demo_data, "select sum(n_origins) from fct_transfer_deals "
+                                   "where supplier_id is not null and recipient_id is not null")[0]
+    assert sum(f["w"] for f in flows) == origins
     deu_ukr = [f for f in flows if (f["s"], f["r"]) == ("DEU", "UKR")]
     assert deu_ukr and all(f["ev"] for f in deu_ukr)
     sample = _query(demo_data, "select evidence_text from fct_transfers where supplier_id = 'DEU' limit 1")[0][0]
@@ -111,21 +113,24 @@ def test_export_command_writes_one_format(demo_data: Path, tmp_path: Path) -> No
     assert bad.returncode != 0 and bad.stderr.strip().splitlines()[-1].startswith("mirsad: error: unknown export")
 
 
-def test_flows_use_independent_sources_once_the_register_exists(demo_data: Path, tmp_path: Path) -> None:
+def test_flows_fall_back_to_mentions_without_the_register(demo_data: Path, tmp_path: Path) -> None:
+    """A warehouse built before the register existed: band widths count mention rows instead."""
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(demo_data / "warehouse.duckdb", data / "warehouse.duckdb")
     con = duckdb.connect(str(data / "warehouse.duckdb"))
-    con.execute("create table fct_transfer_deals as select supplier_id, recipient_id, item_category, status, "
-                "3 as n_origins from fct_transfers group by all")
-    (n_deals,) = con.execute("select count(*) from fct_transfer_deals").fetchone()
+    (schema,) = con.execute("select table_schema from information_schema.tables "
+                            "where table_name = 'fct_transfer_deals'").fetchone()
+    con.execute(f'drop table "{schema}".fct_transfer_deals')
+    (n_rows,) = con.execute(f'select count(*) from "{schema}".fct_transfers '
+                            "where supplier_id is not null and recipient_id is not null").fetchone()
     con.close()
     result = report.build_report(data / "warehouse.duckdb", data / "report")
-    assert result.edge_measure == "independent sources"
+    assert result.edge_measure == "mentions"
     flows, measure = _embedded_flows(data / "report" / "flows.html")
-    assert measure == "independent sources"
-    assert sum(f["w"] for f in flows) == 3 * n_deals
-    assert (data / "report" / "exports" / "fct_transfer_deals.parquet").is_file()
+    assert measure == "mentions"
+    assert sum(f["w"] for f in flows) == n_rows
+    assert (demo_data / "report" / "exports" / "fct_transfer_deals.parquet").is_file()
 
 
 def test_report_replaces_its_own_folder_only(demo_data: Path, tmp_path: Path) -> None:

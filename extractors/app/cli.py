@@ -224,7 +224,7 @@ def evaluate_cmd(
     from extractors.app import evaluate
 
     if gold is None and clusters is None:
-        raise fail("give --gold (per-article gold files), --clusters (gold clusters file) or both")
+        raise fail("give --gold (per-article gold files), --clusters (gold clusters file) or both", 2)
     settings = Settings.from_env(data_dir=data_dir)
     failed = False
     if gold is not None:

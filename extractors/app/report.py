@@ -281,7 +281,7 @@ class _Data:
         deal_cols = present.get(DEALS_TABLE, set())
         if {"supplier_id", "recipient_id", "n_origins"} <= deal_cols:
             cat = "item_category" if "item_category" in deal_cols else "null"
-            status = "status" if "status" in deal_cols else "null"
+            status = next((c for c in ("latest_status", "status") if c in deal_cols), "null")
             self.deals = _rows(con, f"select supplier_id, recipient_id, {cat} as item_category, {status} as status, "
                                     f"n_origins from {DEALS_TABLE}")
             self.counts[DEALS_TABLE] = len(self.deals)

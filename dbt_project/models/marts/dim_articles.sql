@@ -3,6 +3,7 @@
 -- Stories: each new article's story comes from the lake's `clusters` rows of the new batches (assigned once
 -- at commit). near_duplicate_of names the story's earliest copy (published date, then ingest time), which a
 -- new copy can change: the older members of every story a new article joins are re-selected and rewritten.
+-- A superseded version (int_superseded_articles) is left out before the earliest copy is chosen.
 {{
     config(
         materialized='incremental',
@@ -93,4 +94,6 @@ select
     origin,
     nullif(lower(regexp_extract(url, '^[A-Za-z][A-Za-z0-9+.-]*://(www\.)?([^/:?#]+)', 2)), '') as url_domain
 from members
+-- superseded versions of edited files (deleted by the post-hook) are never the copy another one points to
+where article_id not in (select article_id from {{ ref('int_superseded_articles') }})
 window story_order as (partition by story_id order by published_date asc nulls last, ingested_at, article_id)

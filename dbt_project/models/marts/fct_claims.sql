@@ -10,9 +10,11 @@
         materialized='incremental',
         unique_key='claim_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_superseded() }}"
     )
 }}
+-- depends_on: {{ ref('int_superseded_articles') }}
 
 with transfers as (
     select row_id, article_id, sentence_index, item_text, status, confidence, batch_id
