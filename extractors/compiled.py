@@ -64,6 +64,8 @@ def build_state(package_dir: Path = PACKAGE_DIR) -> tuple[str, list[str]]:
     built = [name for name in COMPILED if extension_path(name, package_dir) is not None]
     if not built:
         return "not_built", []
+    if len(built) < len(COMPILED):  # a partial build (extensions deleted): compiled and interpreted would mix
+        return "stale", [f"{name} (no extension)" for name in COMPILED if name not in built]
     try:
         stamp = json.loads((package_dir / BUILD_STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):

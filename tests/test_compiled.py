@@ -50,6 +50,10 @@ def test_build_state_follows_the_sources(tmp_path: Path) -> None:
     assert compiled.build_state(pkg) == ("stale", ["mentions.dates"])
     # extensions without a record of what they were built from (a partial or foreign build) are not trusted
     assert compiled.build_state(_fake_package(tmp_path / "c", extensions=True, stamp=False))[0] == "stale"
+    # some extensions deleted (a checkout that removed build products): never a mix of compiled and interpreted
+    pkg = _fake_package(tmp_path / "d", extensions=True, stamp=True)
+    compiled.extension_path("text.tokens", pkg).unlink()
+    assert compiled.build_state(pkg) == ("stale", ["text.tokens (no extension)"])
 
 
 def _runtime_of(pythonpath: Path, **env: str) -> dict:
