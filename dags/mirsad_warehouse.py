@@ -93,9 +93,10 @@ def mirsad_warehouse() -> None:
         """The analyst's static report (overview, flows, timeline, actors, transfers, exports) of this build."""
         from extractors.app.report import build_report
         from extractors.ingest.runner import Settings
+        from extractors.ingest.summary import ledger_status_of
 
         settings = Settings.from_env()
-        result = build_report(settings.warehouse_path, settings.data_dir / "report", lake_dir=settings.lake_dir)
+        result = build_report(settings, settings.data_dir / "report", ledger=ledger_status_of(settings))
         return {"index": str(result.index), "pages": len(result.pages), "charts": result.charts,
                 "exports": len(result.exports), "rows": counts}
 

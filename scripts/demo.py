@@ -42,7 +42,7 @@ def main() -> int:
         rows.add_row(name, str(count))
     console.print(rows)
 
-    flows = summary.top_flows(settings.warehouse_path, n=10)
+    flows = summary.top_flows(settings, n=10)
     if flows:
         table = Table(title="top supplier → recipient flows")
         for col in ("supplier", "recipient", "articles", "mentions", "categories"):

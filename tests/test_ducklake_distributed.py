@@ -33,7 +33,8 @@ EXAMPLES = REPO / "examples" / "inbox"
 MIRSAD = [sys.executable, "-m", "extractors.app.cli"]
 # columns that name where or when a row was ingested (the key hashes the path), not what it says: they differ
 # between the two deployments
-VOLATILE = {"batch_id", "ingested_at", "file_path", "run_id", "duplicate_of", "ingestion_key", "mtime_ns"}
+VOLATILE = {"batch_id", "ingested_at", "file_path", "run_id", "duplicate_of", "ingestion_key", "mtime_ns",
+            "first_ingested_at", "last_ingested_at"}
 
 if services.postgres_bindir() is None:
     pytest.skip("Postgres is not installed (apt-get install -y postgresql; .ci/run does it)", allow_module_level=True)
@@ -162,13 +163,22 @@ def test_three_machines_commit_side_by_side_and_match_one_machine(servers, tmp_p
                             _env(pg, s3, ext_dir)))
     assert built["built"] and built["warehouse_counts"]["dim_articles"] == len(list(EXAMPLES.glob("*.txt")))
 
-    # one machine, today's files: every file in one inbox (the twin too), Parquet folders and a DuckDB file
+    # one machine: the same files arrive in one inbox (the twin too), Parquet folders and a DuckDB file, in the
+    # order the machines committed (the first copy wins in both; the register places each commit's rows among
+    # the clusters committed before it, so the same batches in the same order give the same clusters)
     single = tmp_path / "single-inbox"
-    for order, i in enumerate((1, 2, 0)):  # in the order the machines committed: the first copy wins in both
-        _fill(single / f"{order}-machine{i}", sorted((tmp_path / f"inbox{i}").iterdir()))
     env = {k: v for k, v in _env(pg, s3, ext_dir).items() if k not in ("MIRSAD_CATALOG", "MIRSAD_LAKE_URI")}
-    alone, _ = _finish(_run(["--inbox", str(single), "--data-dir", str(tmp_path / "alone")], env))
-    assert alone["counts"] == {k: sum(r["counts"][k] for r in results) for k in alone["counts"]}
+    order = sorted(range(3), key=lambda i: results[i]["batch_id"])  # machines 1 and 2 in either order, then 0
+    assert order[-1] == 0
+    alone_counts: dict[str, int] = {}
+    for n, i in enumerate(order):
+        _fill(single / f"{n}-machine{i}", sorted((tmp_path / f"inbox{i}").iterdir()))
+        last = n == len(order) - 1
+        alone, _ = _finish(_run([*([] if last else ["--no-build"]), "--inbox", str(single),
+                                 "--data-dir", str(tmp_path / "alone")], env))
+        for k, v in alone["counts"].items():
+            alone_counts[k] = alone_counts.get(k, 0) + v
+    assert alone_counts == {k: sum(r["counts"][k] for r in results) for k in alone_counts}
 
     monkeypatch.setenv("MIRSAD_DUCKDB_EXTENSION_DIR", str(ext_dir))
     settings = _settings(pg, s3, ext_dir, tmp_path / "reader")
@@ -182,15 +192,13 @@ def test_three_machines_commit_side_by_side_and_match_one_machine(servers, tmp_p
         local = _marts(con, "main")
     finally:
         con.close()
-    # The register's clusters (stories, deals, event clusters) are assigned at commit from the file lake's
-    # fingerprints; a DuckLake commit does not assign them yet (issue 17 stays open for it), so there every
-    # mention is its own deal. Every other mart is the same row for row.
-    not_yet = {"fct_transfer_deals", "fct_event_clusters"}
+    # every mart row for row, the register's too: stories, deals and event clusters assigned inside the
+    # DuckLake commit transactions are those of the same batches committed one after another on one machine
     assert set(distributed) == set(local)
-    assert {m: len(r) for m, r in distributed.items() if m not in not_yet} == \
-        {m: len(r) for m, r in local.items() if m not in not_yet}
-    for mart in set(local) - not_yet:
+    assert {m: len(r) for m, r in distributed.items()} == {m: len(r) for m, r in local.items()}
+    for mart in local:
         assert distributed[mart] == local[mart], mart
+    assert len(local["fct_transfer_deals"]) < len(local["fct_transfers"])  # mentions really were clustered
 
 
 def test_committer_killed_in_its_transaction_leaves_nothing(servers, tmp_path, monkeypatch):

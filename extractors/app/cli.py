@@ -127,7 +127,7 @@ def run_cmd(
         settings = Settings.from_env(inbox, data_dir, workers=workers)
         with contextlib.redirect_stdout(sys.stderr if verbose else log):  # stdout stays the summary (or JSON)
             result = runner.run(settings, progress=progress, build_warehouse=not no_build)
-        flows = summary.top_flows(settings.warehouse_path) if result.warehouse_counts else []
+        flows = summary.top_flows(settings) if result.warehouse_counts else []
     except Exception as exc:  # one line, whatever went wrong (lock busy, dbt failure, inbox missing)
         saved = _save_log(settings, log)
         raise fail(f"{exc} (dbt log: {saved})" if saved else exc) from None
@@ -230,7 +230,7 @@ def evaluate_cmd(
     failed = False
     if gold is not None:
         try:
-            result = evaluate.evaluate(settings.warehouse_path, gold, json_out)
+            result = evaluate.evaluate(settings, gold, json_out)
         except Exception as exc:
             raise fail(exc) from None
         print(evaluate.format_table(result))
@@ -239,17 +239,17 @@ def evaluate_cmd(
             print(evaluate.format_diffs(result))
         failed = min_f1 is not None and result["macro_f1"] < min_f1
     if clusters is not None:
-        failed = _evaluate_clusters(settings.warehouse_path, clusters, min_cluster_f1) or failed
+        failed = _evaluate_clusters(settings, clusters, min_cluster_f1) or failed
     if failed:
         raise typer.Exit(1)
 
 
-def _evaluate_clusters(warehouse: Path, clusters: Path, min_f1: float | None) -> bool:
+def _evaluate_clusters(source: Settings, clusters: Path, min_f1: float | None) -> bool:
     """Print the register's cluster scores; True when one is below ``min_f1``."""
     from extractors.app import evaluate
 
     try:
-        scores = evaluate.evaluate_clusters(warehouse, clusters)
+        scores = evaluate.evaluate_clusters(source, clusters)
     except Exception as exc:
         raise fail(exc) from None
     print(evaluate.format_cluster_table(scores))
@@ -317,12 +317,13 @@ def report_cmd(
 ) -> None:
     """Write the report: a static site (overview, flows, timeline, actors, transfers, exports) that opens offline."""
     from extractors.app import report
+    from extractors.ingest import summary
 
     check_dirs(data_dir=_paths(None, data_dir)[1])
     settings = Settings.from_env(data_dir=data_dir)
     try:
-        result = report.build_report(settings.warehouse_path, out or settings.data_dir / "report",
-                                     lake_dir=settings.lake_dir)
+        result = report.build_report(settings, out or settings.data_dir / "report",
+                                     ledger=summary.ledger_status_of(settings))
     except Exception as exc:
         raise fail(exc) from None
     if as_json:
@@ -346,7 +347,7 @@ def export_cmd(
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} is a file; give a folder")
     try:
-        written = report.export_marts(settings.warehouse_path, out, (fmt,) if fmt else report.EXPORT_FORMATS)
+        written = report.export_marts(settings, out, (fmt,) if fmt else report.EXPORT_FORMATS)
     except Exception as exc:
         raise fail(exc) from None
     for path in written:
@@ -374,7 +375,7 @@ def sql_cmd(
     check_dirs(data_dir=_paths(None, data_dir)[1])
     settings = Settings.from_env(data_dir=data_dir)
     try:
-        con = report.connect(settings.warehouse_path)
+        con = report.connect(settings)
         try:
             cur = con.execute(query)
             names = [d[0] for d in cur.description] if cur.description else []

@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from extractors.ingest import warehouse
+
 DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
 FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
@@ -125,11 +127,17 @@ def load_gold(gold_dir: Path) -> dict[str, dict]:
     return gold
 
 
-def score_warehouse(warehouse_path: Path, gold: dict[str, dict]) -> dict[str, Any]:
-    """All figures of the scorer for ``gold`` (as returned by ``load_gold``) against a warehouse file."""
-    if not Path(warehouse_path).exists():
-        raise EvaluationError(f"warehouse not found: {warehouse_path} (run `mirsad run` first)")
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+def _open(source: Any) -> duckdb.DuckDBPyConnection:
+    try:
+        return warehouse.open_marts(source)
+    except warehouse.WarehouseMissing as exc:
+        raise EvaluationError(f"warehouse not found: {exc}") from None
+
+
+def score_warehouse(source: Any, gold: dict[str, dict]) -> dict[str, Any]:
+    """All figures of the scorer for ``gold`` (as returned by ``load_gold``) against a warehouse: a file, or
+    ``Settings`` (its file or its DuckLake catalog's last build; ``warehouse.open_marts``)."""
+    con = _open(source)
     try:
         return _score(con, gold)
     finally:
@@ -412,9 +420,10 @@ def format_diffs(result: dict[str, Any], width: int = 70) -> str:
     return "\n".join(lines)
 
 
-def evaluate(warehouse_path: Path, gold_dir: Path, json_out: Path | None = None) -> dict[str, Any]:
-    """Load gold, score the warehouse, optionally write the figures as JSON; return them."""
-    result = score_warehouse(warehouse_path, load_gold(gold_dir))
+def evaluate(source: Any, gold_dir: Path, json_out: Path | None = None) -> dict[str, Any]:
+    """Load gold, score the warehouse of ``source`` (a file or ``Settings``), optionally write the figures as
+    JSON; return them."""
+    result = score_warehouse(source, load_gold(gold_dir))
     if json_out is not None:
         Path(json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
@@ -471,16 +480,14 @@ def _gold_mentions(con: duckdb.DuckDBPyConnection, kind: str, clusters: list[dic
     return gold, pred, missed
 
 
-def evaluate_clusters(warehouse: Path, gold_file: Path) -> dict[str, Any]:
+def evaluate_clusters(source: Any, gold_file: Path) -> dict[str, Any]:
     """Score the register against a gold clusters file (examples/stories/gold_clusters.json is one):
     pairwise precision/recall/F1 of the mentions in deals and event clusters, and of the articles in stories."""
-    gold_file, warehouse = Path(gold_file), Path(warehouse)
+    gold_file = Path(gold_file)
     if not gold_file.is_file():
         raise EvaluationError(f"gold clusters file not found: {gold_file}")
-    if not warehouse.exists():
-        raise EvaluationError(f"warehouse not found: {warehouse} (run `mirsad run` first)")
     spec = json.loads(gold_file.read_text(encoding="utf-8"))
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = _open(source)
     try:
         result: dict[str, Any] = {}
         for kind in ("deals", "events"):

@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -28,19 +27,23 @@ class RegisterError(RuntimeError):
 def deal_register(settings: Settings, as_of: date | None = None, ingested_by: str | None = None) -> list[dict[str, Any]]:
     """Rows of fct_transfer_deals, most reported first. With ``as_of`` (and/or ``ingested_by``), the model's SQL is
     compiled with those vars and run read-only on the warehouse: the register as known then, same deal ids."""
-    path = Path(settings.warehouse_path)
-    if not path.exists():
-        raise RegisterError(f"warehouse not found: {path} (run `mirsad run` first)")
-    if as_of is None and ingested_by is None:
-        source = "fct_transfer_deals"
-    else:
-        dbt_vars = {k: v for k, v in (("as_of", as_of.isoformat() if as_of else None),
-                                      ("ingested_by", ingested_by)) if v}
-        source = f"({warehouse.compile_model(settings.lake_dir, path, 'fct_transfer_deals', dbt_vars)})"
-    con = duckdb.connect(str(path), read_only=True)
+    where = warehouse.describe_warehouse(settings)
+    if not settings.uses_catalog and not Path(settings.warehouse_path).exists():  # before dbt could create it
+        raise RegisterError(f"warehouse not found: {where} (run `mirsad run` first)")
     try:
-        if not con.execute("select count(*) from duckdb_tables() where table_name = 'fct_transfer_deals'").fetchall()[0][0]:
-            raise RegisterError(f"no fct_transfer_deals in {path}: rebuild the warehouse (`mirsad run`)")
+        if as_of is None and ingested_by is None:
+            source = "fct_transfer_deals"
+        else:  # compiled before the reader opens: dbt's own connection is closed by then
+            dbt_vars = {k: v for k, v in (("as_of", as_of.isoformat() if as_of else None),
+                                          ("ingested_by", ingested_by)) if v}
+            source = f"({warehouse.compile_model(settings, 'fct_transfer_deals', dbt_vars)})"
+        con = warehouse.open_marts(settings)
+    except warehouse.WarehouseMissing as exc:
+        raise RegisterError(f"warehouse not found: {exc}") from None
+    try:
+        if not con.execute("select count(*) from duckdb_tables() where table_name = 'fct_transfer_deals' "
+                           "and schema_name = current_schema()").fetchall()[0][0]:
+            raise RegisterError(f"no fct_transfer_deals in {where}: rebuild the warehouse (`mirsad run`)")
         return con.sql(
             f"select {', '.join(_COLUMNS)} from {source} as deals "
             "order by n_origins desc, n_articles desc, first_reported nulls last, deal_id").to_arrow_table().to_pylist()

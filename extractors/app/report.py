@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from extractors.ingest import summary
+from extractors.ingest import summary, warehouse
 from extractors.ingest.warehouse import MARTS
 
 EXPORT_FORMATS = ("csv", "parquet")
@@ -64,21 +64,13 @@ class ReportResult:
 
 # --------------------------------------------------------------------------------------------- warehouse access
 
-def connect(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection whose search path starts with the schema holding the marts."""
-    path = Path(warehouse_path)
-    if not path.is_file():
-        raise ReportError(f"no warehouse at {path} (run `mirsad run` first)")
-    con = duckdb.connect(str(path), read_only=True)
-    row = con.execute(
-        "select table_schema from information_schema.tables where table_name = 'dim_articles' "
-        "order by table_schema = 'main' desc, table_schema limit 1"
-    ).fetchone()
-    if row is None:
-        con.close()
-        raise ReportError(f"{path} has no dim_articles: not a mirsad warehouse, or its build never finished")
-    con.execute(f"set search_path = '{row[0]},main'")
-    return con
+def connect(source: Any) -> duckdb.DuckDBPyConnection:
+    """A read-only connection whose search path starts with the schema holding the marts: a warehouse file, or
+    ``Settings`` (its file, or the last published build of its DuckLake catalog; ``warehouse.open_marts``)."""
+    try:
+        return warehouse.open_marts(source)
+    except warehouse.WarehouseMissing as exc:
+        raise ReportError(str(exc)) from None
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -101,12 +93,12 @@ def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def export_marts(warehouse_path: Path, out_dir: Path, formats: tuple[str, ...] = EXPORT_FORMATS) -> list[Path]:
+def export_marts(source: Any, out_dir: Path, formats: tuple[str, ...] = EXPORT_FORMATS) -> list[Path]:
     """Write every mart of the warehouse (and the deal register when built) as ``out_dir/<mart>.<format>``."""
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown:
         raise ReportError(f"unknown export format {unknown[0]!r} (use {' or '.join(EXPORT_FORMATS)})")
-    con = connect(warehouse_path)
+    con = connect(source)
     try:
         present = _tables(con)
         marts = [m for m in (*MARTS, DEALS_TABLE) if m in present]
@@ -559,19 +551,23 @@ def _actor_page(actor_id: str, d: _Data, pages: set[str]) -> tuple[str, str, int
     return name, body, charts
 
 
-def build_report(warehouse_path: Path, out_dir: Path, *, lake_dir: Path | None = None) -> ReportResult:
-    """Write the report site for ``warehouse_path`` into ``out_dir`` (replacing a previous report there)."""
+def build_report(source: Any, out_dir: Path, *, lake_dir: Path | None = None,
+                 ledger: dict[str, Any] | None = None) -> ReportResult:
+    """Write the report site for the warehouse of ``source`` (a file or ``Settings``, see ``connect``) into
+    ``out_dir`` (replacing a previous report there). The ledger's health comes from ``ledger`` (as
+    ``summary.ledger_status`` returns it) or is read from ``lake_dir``."""
     import plotly.offline  # the bundled plotly.js (imported here: the DAG file parses without plotly loaded)
 
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MARKER).exists())):
         raise ReportError(f"{out_dir} exists and is not a Mirsad report: choose an empty or new folder for --out")
-    con = connect(warehouse_path)
+    con = connect(source)
     try:
         data = _Data(con)
     finally:
         con.close()
-    ledger = summary.ledger_status(lake_dir) if lake_dir is not None and Path(lake_dir).is_dir() else None
+    if ledger is None and lake_dir is not None and Path(lake_dir).is_dir():
+        ledger = summary.ledger_status(lake_dir)
 
     # build beside, then swap: a reader never sees half a report and a failure leaves the old one
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -580,7 +576,7 @@ def build_report(warehouse_path: Path, out_dir: Path, *, lake_dir: Path | None =
     (tmp / "assets").mkdir(parents=True)
     (tmp / "actors").mkdir()
     (tmp / "assets" / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
-    exports = export_marts(warehouse_path, tmp / "exports")
+    exports = export_marts(source, tmp / "exports")
 
     actor_ids = data.actor_ids()
     pages_set = set(actor_ids)
@@ -588,7 +584,7 @@ def build_report(warehouse_path: Path, out_dir: Path, *, lake_dir: Path | None =
     charts = 0
     body, n = _overview(data, ledger, exports, tmp)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body += f'<p class="muted">Built {stamp} from {_e(Path(warehouse_path).resolve())}.</p>'
+    body += f'<p class="muted">Built {stamp} from {_e(warehouse.describe_warehouse(source))}.</p>'
     written["index.html"] = _page("Overview", body, "index.html", charts=bool(n))
     charts += n
     body, measure = _flows(data)

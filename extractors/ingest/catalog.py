@@ -398,7 +398,10 @@ def commit_batches(settings, batch_ids: list[str], run_id: str) -> dict:
             if plan["ingestions"].num_rows == 0:
                 con.execute("ROLLBACK")
                 return out
-            for name, table in plan["tables"].items():
+            t = time.perf_counter()
+            tables = {**plan["tables"], "clusters": _clusters(con, plan["tables"], commit_id)}
+            out["register_seconds"] = time.perf_counter() - t
+            for name, table in tables.items():
                 if table.num_rows:
                     con.register("mirsad_part", table)
                     con.execute(f"INSERT INTO {ALIAS}.{LAKE_SCHEMA}.{name} BY NAME SELECT * FROM mirsad_part")
@@ -442,7 +445,7 @@ def _plan(staged: dict[str, dict[str, pa.Table]], index, commit_id: str) -> dict
     schema = LAKE_TABLES["ingestions"][1]
     tables = {"ingestions": pa.Table.from_pylist(ledger_rows, schema=schema)}
     rows = Counter(dict.fromkeys(FACT_TABLES, 0))
-    for name in FACT_TABLES:
+    for name in (*FACT_TABLES, "fingerprints"):
         parts = []
         for batch_id, staged_tables in staged.items():
             if not keep[batch_id]:
@@ -453,8 +456,27 @@ def _plan(staged: dict[str, dict[str, pa.Table]], index, commit_id: str) -> dict
             col = table.schema.get_field_index("batch_id")
             parts.append(table.set_column(col, "batch_id", pa.array([commit_id] * table.num_rows, pa.string())))
         tables[name] = pa.concat_tables(parts) if parts else LAKE_TABLES[name][1].empty_table()
-        rows[name] = tables[name].num_rows
+        if name in FACT_TABLES:
+            rows[name] = tables[name].num_rows
     return {"counts": dict(counts), "rows": dict(rows), "tables": tables, "ingestions": tables["ingestions"]}
+
+
+def _clusters(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], commit_id: str) -> pa.Table:
+    """The register's assignments of one commit (``register.compute_clusters``), read inside the committing
+    transaction: a retry after another machine's commit places the rows among that commit's clusters too, so
+    the catalog's clusters are those of the same batches committed one after another on one machine."""
+    from extractors.ingest import register
+    from extractors.schemas import to_table
+
+    for name in ("articles", "transfers", "events", "fingerprints"):
+        con.register(f"mirsad_new_{name}", tables[name])
+    try:
+        rows = register.compute_clusters(con, lambda name: f"mirsad_new_{name}",
+                                         lambda name: f"{ALIAS}.{LAKE_SCHEMA}.{name}", commit_id)
+    finally:
+        for name in ("articles", "transfers", "events", "fingerprints"):
+            con.unregister(f"mirsad_new_{name}")
+    return to_table("clusters", rows)
 
 
 # ---------------------------------------------------------------- build and readers
@@ -502,22 +524,28 @@ def publish_build(settings, lake_snapshot: int, head: str | None) -> int:
         return _retry(attempt, con, "publish the build")
 
 
+def published_build(settings) -> dict:
+    """The last published build's ``builds`` row (lake_snapshot: the lake it read; warehouse_snapshot: what
+    readers attach). Raises CatalogError when no build was published yet."""
+    lake = lake_of(settings)
+    con = connect(lake, read_only=True)
+    try:
+        build = last_build(con)
+    except duckdb.Error as exc:
+        raise CatalogError(f"no warehouse in {lake.describe()} yet: {exc}") from exc
+    finally:
+        con.close()
+    if build is None:
+        raise CatalogError(f"no warehouse build published in {lake.describe()} yet (run `mirsad run`)")
+    return build
+
+
 def connect_reader(settings, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection at the last published build's snapshot (or ``snapshot``): the warehouse models
-    are ``lake.main.<model>``. Raises CatalogError when no build was published yet."""
-    lake = lake_of(settings)
+    are ``lake.main.<model>``, first on the search path. Raises CatalogError when no build was published yet."""
     if snapshot is None:
-        con = connect(lake, read_only=True)
-        try:
-            build = last_build(con)
-        except duckdb.Error as exc:
-            raise CatalogError(f"no warehouse in {lake.describe()} yet: {exc}") from exc
-        finally:
-            con.close()
-        if build is None:
-            raise CatalogError(f"no warehouse build published in {lake.describe()} yet (run `mirsad run`)")
-        snapshot = int(build["warehouse_snapshot"])
-    con = connect(lake, snapshot=snapshot)
+        snapshot = int(published_build(settings)["warehouse_snapshot"])
+    con = connect(lake_of(settings), snapshot=snapshot)
     con.execute(f"USE {ALIAS}.main")
     return con
 

@@ -25,7 +25,7 @@ ones), so a +50-file run stays cheap on a large lake.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -42,6 +42,7 @@ DEAL_WINDOW_DAYS = 730
 EVENT_WINDOW_DAYS = 1
 PARTIAL_STATUSES = frozenset({"delivered", "ongoing"})  # may report part of the number ordered
 _FAR = date(9999, 12, 31)
+Relation = Callable[[str], str]  # lake table name -> a SQL relation of its rows (files or a catalog table)
 
 
 # ---------------------------------------------------------------- stories
@@ -307,6 +308,16 @@ def _scan(files: list[str], empty: str) -> str:
     return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "], union_by_name=true)"
 
 
+def compute_clusters(con: duckdb.DuckDBPyConnection, new: Relation, old: Relation, batch_id: str) -> list[ClusterRow]:
+    """The ``clusters`` rows of one commit: its new articles, transfers and events (``new(name)``: a relation of
+    the commit's rows of lake table ``name``) placed among the clusters already committed (``old(name)``).
+
+    The storage decides what the relations are: Parquet files of the folder lake (``assign_clusters``) or the
+    tables of a DuckLake catalog read inside the committing transaction (``catalog.commit_batches``). Nothing
+    is written through ``con`` (arrow tables are registered as views), so it may sit in a transaction."""
+    return _stories(con, new, old, batch_id) + _deals(con, new, old, batch_id) + _events(con, new, old, batch_id)
+
+
 def assign_clusters(lake_dir: Path, batch_id: str) -> int:
     """Write ``clusters.parquet`` of the staged (not yet committed) batch ``batch_id``; return its row count."""
     lake_dir = Path(lake_dir)
@@ -324,7 +335,7 @@ def assign_clusters(lake_dir: Path, batch_id: str) -> int:
         return _scan(_files([staged / f"{name}.parquet"]), f"empty_{name}")
 
     try:
-        rows = _stories(con, new, old, batch_id) + _deals(con, new, old, batch_id) + _events(con, new, old, batch_id)
+        rows = compute_clusters(con, new, old, batch_id)
     finally:
         con.close()
     path = staged / "clusters.parquet"
@@ -347,8 +358,8 @@ def _stories(con, new, old, batch_id: str) -> list[ClusterRow]:
         from {new('fingerprints')} f left join {new('articles')} a using (article_id)""")
     if not fresh:
         return []
-    con.execute("create or replace temp table new_bands as select distinct unnest(bands) as band from "
-                f"{new('fingerprints')}")
+    bands = con.sql(f"select distinct unnest(bands) as band from {new('fingerprints')}").to_arrow_table()
+    con.register("new_bands", bands)
     known = _records(con, f"""
         with cand as (
             -- the first BUCKET_CAP articles of each band key the new ones share (see stories.BUCKET_CAP)
@@ -420,7 +431,7 @@ def _events(con, new, old, batch_id: str) -> list[ClusterRow]:
     types = sorted({m.event_type for m in mentions})
     if not days:
         return assign_events(mentions, [], batch_id)
-    con.execute("create or replace temp table near_days as select unnest(?::date[]) as day", [days])
+    con.register("near_days", pa.table({"day": pa.array(days, pa.date32())}))
     known = _records_params(con, f"""
         select row_id, e.article_id, sentence_index, event_type, actor_ids, event_date, date_granularity,
                a.published_date, c.cluster_id

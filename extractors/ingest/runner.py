@@ -651,6 +651,15 @@ def built_head(settings: Settings) -> str | None:
         return None
 
 
+def _warehouse_name(settings: Settings) -> str:
+    """Where the run's warehouse is, as the summary names it (a catalog: no password)."""
+    if settings.uses_catalog:
+        from extractors.ingest import catalog
+
+        return catalog.lake_of(settings).describe()
+    return str(settings.warehouse_path)
+
+
 def warehouse_is_current(settings: Settings) -> bool:
     if settings.uses_catalog:
         from extractors.ingest import catalog
@@ -715,7 +724,7 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                          inbox=str(settings.inbox), data_dir=str(settings.data_dir), workers=settings.workers,
-                         warehouse_path=str(settings.warehouse_path))
+                         warehouse_path=_warehouse_name(settings))
     timings = summary.timings
     start = time.perf_counter()
     settings.check_layout()

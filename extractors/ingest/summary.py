@@ -40,6 +40,13 @@ class RunSummary:
         return asdict(self)
 
 
+def ledger_status_of(settings: Any) -> dict[str, Any] | None:
+    """``ledger_status`` of the settings' ledger (the DuckLake catalog's or the folder lake's); None without one."""
+    if settings.uses_catalog:
+        return catalog_ledger_status(settings)
+    return ledger_status(settings.lake_dir) if Path(settings.lake_dir).is_dir() else None
+
+
 def catalog_ledger_status(settings: Any) -> dict[str, Any]:
     """``ledger_status`` of the ledger in a DuckLake catalog (``MIRSAD_CATALOG``), shared by every machine."""
     from extractors.ingest import catalog
@@ -83,11 +90,15 @@ def _find_table(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     return f'"{rows[0][0]}"."{name}"' if rows else None
 
 
-def top_flows(warehouse_path: Path, n: int = 5) -> list[dict[str, Any]]:
-    """The ``n`` supplier -> recipient pairs with the most articles behind them (main + related rows)."""
-    if not Path(warehouse_path).exists():
+def top_flows(source: Any, n: int = 5) -> list[dict[str, Any]]:
+    """The ``n`` supplier -> recipient pairs with the most articles behind them (main + related rows); ``source``
+    is a warehouse file or ``Settings`` (``warehouse.open_marts``). No warehouse yet: no flows."""
+    from extractors.ingest import warehouse
+
+    try:
+        con = warehouse.open_marts(source)
+    except warehouse.WarehouseMissing:
         return []
-    con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
         table = _find_table(con, "fct_transfers")
         if table is None:

@@ -282,6 +282,51 @@ def warehouse_counts(warehouse_path: Path) -> dict[str, int]:
         con.close()
 
 
+class WarehouseMissing(RuntimeError):
+    """No warehouse to read yet (never built), or a file that is not a Mirsad warehouse."""
+
+
+def open_marts(source: Any) -> duckdb.DuckDBPyConnection:
+    """A read-only connection whose search path starts at the warehouse's marts.
+
+    ``source`` is a warehouse file (a ``Path``) or ``Settings``: with a DuckLake catalog (``MIRSAD_CATALOG``),
+    the last published build of that catalog (``catalog.connect_reader``: a build in progress is not seen),
+    else the settings' warehouse file. Every reader (``mirsad sql``, report, evaluate, register) opens here."""
+    if not isinstance(source, (str, Path)):
+        if getattr(source, "uses_catalog", False):
+            from extractors.ingest import catalog
+
+            try:
+                return catalog.connect_reader(source)
+            except catalog.CatalogError as exc:
+                raise WarehouseMissing(str(exc)) from exc
+        source = source.warehouse_path
+    path = Path(source)
+    if not path.is_file():
+        raise WarehouseMissing(f"no warehouse at {path} (run `mirsad run` first)")
+    con = duckdb.connect(str(path), read_only=True)
+    row = con.execute(
+        "select table_schema from information_schema.tables where table_name = 'dim_articles' "
+        "order by table_schema = 'main' desc, table_schema limit 1"
+    ).fetchone()
+    if row is None:
+        con.close()
+        raise WarehouseMissing(f"{path} has no dim_articles: not a mirsad warehouse, or its build never finished")
+    con.execute(f"set search_path = '{row[0]},main'")
+    return con
+
+
+def describe_warehouse(source: Any) -> str:
+    """Where ``open_marts(source)`` reads, for messages (no password)."""
+    if not isinstance(source, (str, Path)):
+        if getattr(source, "uses_catalog", False):
+            from extractors.ingest import catalog
+
+            return catalog.lake_of(source).describe()
+        source = source.warehouse_path
+    return str(Path(source).resolve())
+
+
 # --- dbt ---------------------------------------------------------------------------------------
 
 def _run_dbt(project: Path, work: Path, building: Path | None, *, full_refresh: bool, docs: bool,
@@ -340,21 +385,34 @@ def _run_dbt(project: Path, work: Path, building: Path | None, *, full_refresh: 
     return result, docs_html
 
 
-def compile_model(lake_dir: Path, warehouse_path: Path, model: str, dbt_vars: dict[str, str] | None = None) -> str:
-    """The SQL of ``model`` compiled with ``dbt_vars`` (e.g. ``{"as_of": "2024-03-01"}``) against
-    ``warehouse_path``: a query a read-only connection to that warehouse can run, leaving the built table as it
-    is (``mirsad register --as-of`` uses it to rebuild the register as known on a day without touching it)."""
+def compile_model(source: Any, model: str, dbt_vars: dict[str, str] | None = None) -> str:
+    """The SQL of ``model`` compiled with ``dbt_vars`` (e.g. ``{"as_of": "2024-03-01"}``) for the warehouse of
+    ``source`` (``Settings``): a query a connection from ``open_marts(source)`` can run, leaving the built table
+    as it is (``mirsad register --as-of`` uses it to rebuild the register as known on a day without touching it).
+    With a DuckLake catalog it reads the lake at the snapshot of the last published build."""
     import json
 
     from dbt.cli.main import dbtRunner
 
     project = dbt_project_dir()
-    with tempfile.TemporaryDirectory(prefix="mirsad-dbt-") as tmp, \
-            _env(MIRSAD_LAKE_DIR=str(Path(lake_dir).resolve()), MIRSAD_WAREHOUSE=str(Path(warehouse_path).resolve())):
+    target: list[str] = []
+    if getattr(source, "uses_catalog", False):
+        from extractors.ingest import catalog
+
+        try:
+            snapshot = int(catalog.published_build(source)["lake_snapshot"])
+        except catalog.CatalogError as exc:
+            raise WarehouseMissing(str(exc)) from exc
+        env = {**catalog.dbt_env(source, snapshot), "MIRSAD_LAKE_DIR": f"ducklake-snapshot-{snapshot}"}
+        target = ["--target", "ducklake"]
+    else:
+        env = {"MIRSAD_LAKE_DIR": str(Path(source.lake_dir).resolve()),
+               "MIRSAD_WAREHOUSE": str(Path(source.warehouse_path).resolve())}
+    with tempfile.TemporaryDirectory(prefix="mirsad-dbt-") as tmp, _env(**env):
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # compile prints the SQL it made
                 result = dbtRunner().invoke([
-                    "compile", "--select", model, "--vars", json.dumps(dbt_vars or {}),
+                    "compile", "--select", model, "--vars", json.dumps(dbt_vars or {}), *target,
                     "--project-dir", str(project), "--profiles-dir", str(project), "--target-path", f"{tmp}/target",
                     "--log-path", f"{tmp}/logs", "--quiet", "--no-write-json",
                 ])
