@@ -374,38 +374,53 @@ def commit_batches(settings, batch_ids: list[str], run_id: str) -> dict:
     """Insert staged batches into the catalog as ONE batch, in one DuckLake transaction retried on a conflict.
 
     Same rules and result as ``runner.commit_batches``: a file already in the ledger is not recorded again, an
-    article already in the lake (or earlier in this commit) becomes ``duplicate``; the staged dirs are deleted
-    once the transaction has committed. The ledger is read inside the transaction, so a retry after another
-    machine's commit sees that commit's files and articles.
+    article already in the lake (or earlier in this commit) becomes ``duplicate``; the register's clusters of
+    the new rows are assigned in the same transaction; the staged dirs are deleted once it has committed. The
+    ledger is read inside the transaction, so a retry after another machine's commit sees that commit's files,
+    articles and clusters. The staged fact tables are inserted one batch at a time (memory bounded by a batch,
+    not by the commit); the register then reads the commit's rows back from the catalog.
     """
     from extractors.ingest import lake as lake_files
 
     staging = lake_files.staging_dir(settings.lake_dir)
     batch_ids = [b for b in batch_ids if (staging / b).is_dir()]
-    staged = {b: {name: lake_files.read_staged(settings.lake_dir, b, name) for name in LAKE_TABLES}
-              for b in batch_ids}
+    ledgers = {b: lake_files.read_staged(settings.lake_dir, b, "ingestions") for b in batch_ids}
     result: dict = {"batch_id": None, **dict.fromkeys(INGESTION_STATUSES, 0),
                     "rows": dict.fromkeys(FACT_TABLES, 0)}
 
     with open_lake(settings) as con:
+        def insert(name: str, table: pa.Table) -> None:
+            if table.num_rows:
+                con.register("mirsad_part", table)
+                con.execute(f"INSERT INTO {ALIAS}.{LAKE_SCHEMA}.{name} BY NAME SELECT * FROM mirsad_part")
+                con.unregister("mirsad_part")
+
         def attempt() -> dict:
             con.execute("BEGIN TRANSACTION")
             head = lake_head(con)
             index = _index_from(_ledger_rows(con), lake_files.LedgerIndex)
             commit_id = _next_batch_id(head)
-            plan = _plan(staged, index, commit_id)
-            out = {"batch_id": None, **plan["counts"], "rows": dict(plan["rows"])}
+            plan = _plan(ledgers, index, commit_id)
+            out = {"batch_id": None, **plan["counts"], "rows": dict.fromkeys(FACT_TABLES, 0)}
             if plan["ingestions"].num_rows == 0:
                 con.execute("ROLLBACK")
                 return out
+            insert("ingestions", plan["ingestions"])
+            for batch_id, keep in plan["keep"].items():
+                if not keep:
+                    continue
+                ids = pa.array(sorted(keep), pa.string())
+                for name in (*FACT_TABLES, "fingerprints"):
+                    table = lake_files.read_staged(settings.lake_dir, batch_id, name)
+                    table = table.filter(pc.is_in(table["article_id"], value_set=ids))
+                    col = table.schema.get_field_index("batch_id")
+                    insert(name, table.set_column(col, "batch_id", pa.array([commit_id] * table.num_rows,
+                                                                             pa.string())))
+                    if name in FACT_TABLES:
+                        out["rows"][name] += table.num_rows
             t = time.perf_counter()
-            tables = {**plan["tables"], "clusters": _clusters(con, plan["tables"], commit_id)}
+            insert("clusters", _clusters(con, commit_id))
             out["register_seconds"] = time.perf_counter() - t
-            for name, table in tables.items():
-                if table.num_rows:
-                    con.register("mirsad_part", table)
-                    con.execute(f"INSERT INTO {ALIAS}.{LAKE_SCHEMA}.{name} BY NAME SELECT * FROM mirsad_part")
-                    con.unregister("mirsad_part")
             # the one row every commit rewrites: concurrent commits conflict here and are retried, in order
             con.execute(f"UPDATE {ALIAS}.{LAKE_SCHEMA}.commit_head SET batch_id = ?", [commit_id])
             _test_pause("catalog_commit")
@@ -413,22 +428,23 @@ def commit_batches(settings, batch_ids: list[str], run_id: str) -> dict:
             out["batch_id"] = commit_id
             return out
 
-        if staged:
+        if batch_ids:
             result = _retry(attempt, con, "commit")
     lake_files.discard_staged(settings.lake_dir, batch_ids)
     return result
 
 
-def _plan(staged: dict[str, dict[str, pa.Table]], index, commit_id: str) -> dict:
-    """The rows one commit inserts: ledger rows not yet recorded, facts of articles new to the lake."""
+def _plan(ledgers: dict[str, pa.Table], index, commit_id: str) -> dict:
+    """The ledger rows one commit records (files not yet recorded) and, per staged batch, the articles new to
+    the lake whose fact rows it inserts."""
     known = set(index.article_ids)
     recorded: set = set()
     counts = Counter(dict.fromkeys(INGESTION_STATUSES, 0))
     keep: dict[str, set[str]] = {}
     ledger_rows: list[dict] = []
-    for batch_id, tables in staged.items():
+    for batch_id, ledger in ledgers.items():
         keep[batch_id] = set()
-        for row in tables["ingestions"].to_pylist():
+        for row in ledger.to_pylist():
             key = (row["file_path"], row["size_bytes"], row["mtime_ns"])
             if key in index.seen or key in recorded:
                 continue
@@ -442,41 +458,27 @@ def _plan(staged: dict[str, dict[str, pa.Table]], index, commit_id: str) -> dict
             row["batch_id"] = commit_id
             counts[row["status"]] += 1
             ledger_rows.append(row)
-    schema = LAKE_TABLES["ingestions"][1]
-    tables = {"ingestions": pa.Table.from_pylist(ledger_rows, schema=schema)}
-    rows = Counter(dict.fromkeys(FACT_TABLES, 0))
-    for name in (*FACT_TABLES, "fingerprints"):
-        parts = []
-        for batch_id, staged_tables in staged.items():
-            if not keep[batch_id]:
-                continue
-            table = staged_tables[name]
-            table = table.filter(pc.is_in(table["article_id"], value_set=pa.array(sorted(keep[batch_id]),
-                                                                                   pa.string())))
-            col = table.schema.get_field_index("batch_id")
-            parts.append(table.set_column(col, "batch_id", pa.array([commit_id] * table.num_rows, pa.string())))
-        tables[name] = pa.concat_tables(parts) if parts else LAKE_TABLES[name][1].empty_table()
-        if name in FACT_TABLES:
-            rows[name] = tables[name].num_rows
-    return {"counts": dict(counts), "rows": dict(rows), "tables": tables, "ingestions": tables["ingestions"]}
+    ingestions = pa.Table.from_pylist(ledger_rows, schema=LAKE_TABLES["ingestions"][1])
+    return {"counts": dict(counts), "keep": keep, "ingestions": ingestions}
 
 
-def _clusters(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], commit_id: str) -> pa.Table:
+def _clusters(con: duckdb.DuckDBPyConnection, commit_id: str) -> pa.Table:
     """The register's assignments of one commit (``register.compute_clusters``), read inside the committing
-    transaction: a retry after another machine's commit places the rows among that commit's clusters too, so
-    the catalog's clusters are those of the same batches committed one after another on one machine."""
+    transaction from the rows it just inserted (``batch_id`` = the commit's id) and those committed before: a
+    retry after another machine's commit places the rows among that commit's clusters too, so the catalog's
+    clusters are those of the same batches committed one after another on one machine."""
     from extractors.ingest import register
     from extractors.schemas import to_table
 
-    for name in ("articles", "transfers", "events", "fingerprints"):
-        con.register(f"mirsad_new_{name}", tables[name])
-    try:
-        rows = register.compute_clusters(con, lambda name: f"mirsad_new_{name}",
-                                         lambda name: f"{ALIAS}.{LAKE_SCHEMA}.{name}", commit_id)
-    finally:
-        for name in ("articles", "transfers", "events", "fingerprints"):
-            con.unregister(f"mirsad_new_{name}")
-    return to_table("clusters", rows)
+    quoted = "'" + commit_id.replace("'", "''") + "'"
+
+    def new(name: str) -> str:
+        return f"(select * from {ALIAS}.{LAKE_SCHEMA}.{name} where batch_id = {quoted})"
+
+    def old(name: str) -> str:
+        return f"(select * from {ALIAS}.{LAKE_SCHEMA}.{name} where batch_id <> {quoted})"
+
+    return to_table("clusters", register.compute_clusters(con, new, old, commit_id))
 
 
 # ---------------------------------------------------------------- build and readers
