@@ -116,3 +116,32 @@ def test_settings_choose_the_deployment_from_two_variables(monkeypatch, tmp_path
     assert "secret" not in lake.describe()
     monkeypatch.delenv("MIRSAD_CATALOG")
     assert not Settings.from_env(tmp_path / "in", tmp_path / "data").uses_catalog
+
+
+def test_maintenance_merges_files_expires_snapshots_and_keeps_the_published_build(tmp_path, ext_dir):
+    names = ["ex01_kuwait_bayraktar.txt", "ex04_hezbollah_drone.txt", "ex06_prk_russia_shells.txt"]
+    inbox = _inbox(tmp_path, [])
+    settings = _settings(tmp_path, inbox)
+    for name in names:  # three commits: three small files per table
+        _inbox(tmp_path, [name])
+        assert runner.run(settings, build_warehouse=name == names[-1]).counts["processed"] == 1
+
+    def state() -> tuple[int, int, list[tuple]]:
+        with catalog.open_lake(settings) as con:
+            files = con.execute("select count(*) from ducklake_list_files('lake', 'transfers', schema => 'lake')"
+                                ).fetchone()[0]
+            snapshots = con.execute("select count(*) from lake.snapshots()").fetchone()[0]
+        reader = catalog.connect_reader(settings)
+        try:
+            rows = reader.execute("select row_id, supplier_id, recipient_id from fct_transfers order by 1").fetchall()
+        finally:
+            reader.close()
+        return files, snapshots, rows
+
+    files, snapshots, rows = state()
+    assert files == 3 and rows
+    done = catalog.maintain(settings, keep_hours=0)
+    assert done["merged"] >= 1 and done["expired_snapshots"] >= 1 and done["deleted_files"] >= 1
+    files_after, snapshots_after, rows_after = state()
+    assert files_after == 1 and snapshots_after < snapshots
+    assert rows_after == rows  # the published build still reads, with the same rows
