@@ -62,6 +62,10 @@ def mirsad_ingest() -> None:
             lake.init_lake(settings.lake_dir)
             stale = lake.recover(settings.lake_dir)
             clean_partial_copies(settings)
+            if settings.inbox_uri:  # an S3 inbox: objects a killed extract task left in the local cache
+                from extractors.ingest import s3inbox
+
+                s3inbox.clear_cache(settings)
         if stale:
             log.info("removed %d stale staged batch(es): %s", len(stale), ", ".join(stale))
         return discover_new(settings)

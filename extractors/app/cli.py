@@ -57,7 +57,9 @@ class OneLineErrors(TyperGroup):
 app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 console = Console()
 
-InboxOpt = Annotated[Path | None, typer.Option("--inbox", help="folder of article files [$MIRSAD_INBOX or ./inbox]")]
+# a str, not a Path: an S3 inbox (s3://bucket/prefix) must reach Settings as written
+InboxOpt = Annotated[str | None, typer.Option("--inbox", help="folder of article files, or s3://bucket/prefix "
+                                                             "[$MIRSAD_INBOX or ./inbox]")]
 DataOpt = Annotated[Path | None, typer.Option("--data-dir", help="lake, warehouse, docs [$MIRSAD_DATA_DIR or ./data]")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="extraction processes [$MIRSAD_WORKERS or CPUs]")]
 
@@ -80,13 +82,14 @@ def check_dirs(inbox: Path | None = None, data_dir: Path | None = None) -> None:
         raise fail(f"--data-dir {data_dir} is a file; give a folder (it is created when missing)")
 
 
-def _paths(inbox: Path | None, data_dir: Path | None) -> tuple[Path, Path]:
-    """The inbox and data dir a command will use (flags, then $MIRSAD_INBOX / $MIRSAD_DATA_DIR, then defaults)."""
+def _paths(inbox: str | Path | None, data_dir: Path | None) -> tuple[Path | None, Path]:
+    """The inbox and data dir a command will use (flags, then $MIRSAD_INBOX / $MIRSAD_DATA_DIR, then defaults);
+    the inbox is None when it is an S3 prefix (no folder to check: the run says when it cannot be listed)."""
     try:
         settings = Settings.from_env(inbox, data_dir)
     except Exception as exc:  # e.g. a malformed MIRSAD_ variable
         raise fail(exc) from None
-    return settings.inbox, settings.data_dir
+    return (None if settings.inbox_uri else settings.inbox), settings.data_dir
 
 
 def _json_default(value: Any) -> Any:

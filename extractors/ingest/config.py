@@ -47,8 +47,24 @@ class ConfigError(ValueError):
     """A setting has a value the pipeline cannot work with."""
 
 
+S3_INBOX_CACHE = "s3-inbox"  # DATA_DIR/<this>: objects of an S3 inbox being read (extractors/ingest/s3inbox.py)
+
+
+def s3_uri(value: object) -> str | None:
+    """``s3://bucket/prefix`` when ``value`` names an S3 inbox, else None. A ``Path`` made from such a string
+    (``s3:/bucket/prefix``: the double slash collapsed) is recognised too."""
+    text = os.fspath(value) if isinstance(value, (str, os.PathLike)) else ""
+    if text.startswith("s3://"):
+        return text
+    if isinstance(value, Path) and text.startswith("s3:/"):
+        return "s3://" + text[len("s3:/"):]
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
+    # a folder; for an S3 inbox (``inbox="s3://bucket/prefix"``) ``inbox_uri`` holds the URI and ``inbox`` is
+    # the local folder its objects pass through while a batch reads them (DATA_DIR/s3-inbox)
     inbox: Path
     data_dir: Path
     max_bytes: int = 5_000_000
@@ -66,10 +82,18 @@ class Settings:
     follow_outside_links: bool = False
     catalog: str | None = None
     lake_uri: str | None = None
+    inbox_uri: str | None = None  # s3://bucket/prefix: the inbox is an S3 prefix (set from ``inbox``)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "inbox", Path(self.inbox).absolute())
         object.__setattr__(self, "data_dir", Path(self.data_dir).absolute())
+        uri = self.inbox_uri or s3_uri(self.inbox)
+        if uri is not None:
+            bucket = uri[len("s3://"):].split("/", 1)[0]
+            if not uri.startswith("s3://") or not bucket:
+                raise ConfigError(f"the S3 inbox {uri!r} names no bucket: use s3://bucket or s3://bucket/prefix")
+            object.__setattr__(self, "inbox_uri", uri)
+            object.__setattr__(self, "inbox", self.data_dir / S3_INBOX_CACHE)
+        object.__setattr__(self, "inbox", Path(self.inbox).absolute())
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.workers < 1:
@@ -83,11 +107,23 @@ class Settings:
 
 
     def check_layout(self) -> None:
-        """Refuse a data dir inside the inbox (the pipeline would ingest its own lake and quarantine)."""
+        """Refuse a data dir inside the inbox (the pipeline would ingest its own lake and quarantine); for an S3
+        inbox, a DuckLake data path inside the inbox prefix."""
+        if self.inbox_uri:
+            inbox, lake = self.inbox_uri.rstrip("/") + "/", (self.lake_uri or "").rstrip("/") + "/"
+            if self.uses_catalog and lake.startswith(inbox):
+                raise ConfigError(f"the lake {self.lake_uri} is inside the S3 inbox {self.inbox_uri}: choose a "
+                                  "MIRSAD_LAKE_URI outside the inbox (the pipeline would ingest its own Parquet files)")
+            return
         data, inbox = self.data_dir.resolve(), self.inbox.resolve()
         if data == inbox or inbox in data.parents:
             raise ConfigError(f"the data dir {self.data_dir} is inside the inbox {self.inbox}: choose a data dir "
                               "outside the inbox (the pipeline would ingest its own lake and quarantine)")
+
+    @property
+    def inbox_name(self) -> str:
+        """The inbox as the user named it: the folder, or the S3 URI."""
+        return self.inbox_uri or str(self.inbox)
 
     @property
     def uses_catalog(self) -> bool:
@@ -120,7 +156,8 @@ class Settings:
     def from_env(cls, inbox: str | Path | None = None, data_dir: str | Path | None = None, **overrides) -> Settings:
         """Settings from arguments, then MIRSAD_* environment variables, then defaults.
 
-        ``inbox``/``data_dir`` default to $MIRSAD_INBOX / $MIRSAD_DATA_DIR, then ./inbox and ./data.
+        ``inbox``/``data_dir`` default to $MIRSAD_INBOX / $MIRSAD_DATA_DIR, then ./inbox and ./data; an inbox of
+        the form ``s3://bucket/prefix`` is an S3 prefix (``inbox_uri``).
         ``overrides`` whose value is None are ignored, so CLI options can be passed through as they are.
         """
         values: dict[str, object] = {}
@@ -139,8 +176,9 @@ class Settings:
                 raise TypeError(f"unknown setting {name!r}")
             if value is not None:
                 values[name] = value
+        inbox = inbox or os.environ.get("MIRSAD_INBOX") or "inbox"
         return cls(
-            inbox=Path(inbox or os.environ.get("MIRSAD_INBOX") or "inbox"),
+            inbox=s3_uri(inbox) or Path(inbox),
             data_dir=Path(data_dir or os.environ.get("MIRSAD_DATA_DIR") or "data"),
             **values,
         )

@@ -203,8 +203,14 @@ def discover_files(settings: Settings) -> Discovery:
 
     Skips hidden files/folders, sidecars (``*.meta.json``) and files whose (path, size, mtime) is already in the
     ledger, without reading them. A file modified less than ``settle_seconds`` ago, or whose size/mtime changes
-    between two looks, is deferred (not recorded; the next run picks it up).
+    between two looks, is deferred (not recorded; the next run picks it up). An S3 inbox is listed by
+    ``s3inbox.discover`` under the same rules: its candidates are ``s3://`` URIs, nothing is downloaded.
     """
+    if settings.inbox_uri:
+        from extractors.ingest import s3inbox
+
+        candidates, deferred, skipped = s3inbox.discover(settings, _ledger_index(settings))
+        return Discovery(candidates=candidates, deferred=deferred, skipped_known=skipped)
     inbox = settings.inbox
     if not inbox.is_dir():
         raise InboxMissing(f"inbox not found: {inbox}")
@@ -428,10 +434,29 @@ _NO_FREEZER = _NoFreezer()
 
 
 def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_worker: bool = False) -> BatchResult:
+    batch_id = lake.new_batch_id()
+    if not settings.inbox_uri:
+        return _extract_files(settings, paths, run_id, batch_id, pool_worker=pool_worker)
+    from extractors.ingest import s3inbox
+
+    # an S3 inbox: the batch's objects are read from a local copy (deleted on leaving), the ledger names the URI
+    with s3inbox.fetched(settings, paths, batch_id) as objects:
+        local = [o.local or o.uri for o in objects]
+        origin = {o.local: o.uri for o in objects if o.local}
+        preset = {o.uri: (o.problem, o.size, o.mtime_ns) for o in objects if o.problem}
+        return _extract_files(settings, local, run_id, batch_id, pool_worker=pool_worker, origin=origin,
+                              preset=preset)
+
+
+def _extract_files(settings: Settings, paths: list[str], run_id: str, batch_id: str, *, pool_worker: bool = False,
+                   origin: dict[str, str] | None = None,
+                   preset: dict[str, tuple[str, int, int]] | None = None) -> BatchResult:
+    """``_extract_batch`` over local files; ``origin`` maps a file to the name the ledger records (an S3 URI),
+    ``preset`` records a path as quarantined with the given (reason, size, mtime) without looking at it."""
     from extractors.facts import pipeline
     from extractors.ingest import reading, stories
 
-    batch_id = lake.new_batch_id()
+    origin, preset = origin or {}, preset or {}
     ingested_at = datetime.now(UTC)
     known = lake.ledger_index(settings.lake_dir).article_ids
     in_batch: set[str] = set()
@@ -443,8 +468,9 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
     def record(path: str, sha: str, size: int, mtime: int, status: str, reason: str | None = None,
                article_id: str | None = None, duplicate_of: str | None = None, copy: bool = True) -> None:
         counts[status] += 1
+        name = origin.get(path, path)
         ingestions.append(IngestionRow(
-            file_name=ledger_name(os.path.basename(path)), file_path=ledger_name(path), sha256=sha, size_bytes=size, mtime_ns=mtime,
+            file_name=ledger_name(os.path.basename(name)), file_path=ledger_name(name), sha256=sha, size_bytes=size, mtime_ns=mtime,
             status=status, reason=reason, article_id=article_id, duplicate_of=duplicate_of, run_id=run_id,
             batch_id=batch_id, ingested_at=ingested_at,
         ))
@@ -457,6 +483,10 @@ def _extract_batch(settings: Settings, paths: list[str], run_id: str, *, pool_wo
         for path in paths:
             freezer.tick()
             t0 = time.process_time()  # CPU seconds of this process: the per-core measure the bench reports
+            if path in preset:  # an S3 object that could not be fetched: recorded as its listing showed it
+                reason, size, mtime = preset[path]
+                record(path, "", size, mtime, "quarantined", reason, copy=False)
+                continue
             problem = entry_problem(settings, path)
             if problem is not None:  # never opened, never copied
                 record(path, "", *_stat_or_zero(path), "quarantined", problem, copy=False)
@@ -719,11 +749,11 @@ class BuildFailed(RuntimeError):
 
 def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = True) -> RunSummary:
     """One whole run under the data dir lock: recover, discover, extract, commit, build. Returns a summary."""
-    if not settings.inbox.is_dir():
+    if not settings.inbox_uri and not settings.inbox.is_dir():
         raise InboxMissing(f"inbox not found: {settings.inbox}")
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                         inbox=str(settings.inbox), data_dir=str(settings.data_dir), workers=settings.workers,
+                         inbox=settings.inbox_name, data_dir=str(settings.data_dir), workers=settings.workers,
                          warehouse_path=_warehouse_name(settings))
     timings = summary.timings
     start = time.perf_counter()
@@ -732,6 +762,10 @@ def run(settings: Settings, *, progress: bool = False, build_warehouse: bool = T
         lake.init_lake(settings.lake_dir)
         summary.recovered_staged = lake.recover(settings.lake_dir)
         clean_partial_copies(settings)
+        if settings.inbox_uri:  # S3 objects a killed run left in the local cache
+            from extractors.ingest import s3inbox
+
+            s3inbox.clear_cache(settings)
 
         t = time.perf_counter()
         found = discover_files(settings)
