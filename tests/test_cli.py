@@ -135,6 +135,20 @@ def test_bench_corpus_is_distinct_and_about_3kb(tmp_path):
     assert bench.CorpusGenerator(samples, aliases).article(7) == gen.article(7)
 
 
+def test_bench_corpus_cache_gives_the_same_articles_without_generating_them_again(tmp_path):
+    samples, aliases = _samples_or_skip()
+    fresh = tmp_path / "fresh"
+    bench.CorpusGenerator(samples, aliases).write(fresh, range(40))
+    cache = tmp_path / "cache"
+    bench.CorpusGenerator(samples, aliases).write(tmp_path / "first", range(25), cache)  # a smaller bench first
+    cached_inode = (cache / "bench_0000003.txt").stat().st_ino
+    bench.CorpusGenerator(samples, aliases).write(tmp_path / "second", range(40), cache)  # reuses 25, adds 15
+    assert (cache / "bench_0000003.txt").stat().st_ino == cached_inode  # not written again (a new file is a new inode)
+    assert sorted(p.name for p in cache.iterdir()) == sorted(p.name for p in fresh.iterdir())
+    for path in fresh.iterdir():  # byte for byte what a fresh generation writes, the distinctness check included
+        assert (tmp_path / "second" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
 def test_bench_command_runs_the_pipeline(tmp_path):
     _samples_or_skip()
     result = invoke("bench", "--articles", 30, "--workers", 1, "--incremental", 5, "--no-build", "--json")

@@ -296,6 +296,8 @@ def bench_cmd(
     keep: Annotated[bool, typer.Option("--keep", help="keep the temporary inbox and data dir")] = False,
     build_warehouse: Annotated[bool, typer.Option("--build/--no-build", help="include the dbt build")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+    corpus_cache: Annotated[Path | None, typer.Option(
+        "--corpus-cache", help="keep the generated articles in this folder and reuse them next time")] = None,
 ) -> None:
     """Benchmark the real pipeline on a generated corpus of distinct articles."""
     from extractors.app import bench
@@ -303,7 +305,7 @@ def bench_cmd(
     try:
         with contextlib.redirect_stdout(sys.stderr):  # dbt's log lines
             report = bench.run_bench(articles, workers=workers, incremental=incremental, keep=keep,
-                                     build_warehouse=build_warehouse)
+                                     build_warehouse=build_warehouse, corpus_cache=corpus_cache)
     except Exception as exc:
         raise fail(exc) from None
     if as_json:
