@@ -2,7 +2,8 @@
 -- replaces its row (delete+insert on article_id): the latest batch's row is kept.
 -- Stories: each new article's story comes from the lake's `clusters` rows of the new batches (assigned once
 -- at commit). near_duplicate_of names the story's earliest copy (published date, then ingest time), which a
--- new copy can change: the older members of every story a new article joins are re-selected and rewritten.
+-- new copy can change: the older members of every story a new article joins, or whose earliest copy an edited
+-- file replaced, are re-selected and rewritten.
 -- A superseded version (int_superseded_articles) is left out before the earliest copy is chosen.
 {{
     config(
@@ -65,7 +66,10 @@ members as (
         ingested_at, extractor_version, sha256, encoding, main_char_count, related_segment_count, warnings,
         batch_id, story_id, origin
     from {{ this }}
-    where story_id in (select story_id from fresh)
+    where (story_id in (select story_id from fresh)
+           -- a story whose earliest copy was replaced by an edited version of its file: choose again
+           or story_id in (select story_id from {{ this }}
+                           where article_id in (select article_id from {{ ref('int_superseded_articles') }})))
       and article_id not in (select article_id from fresh)
     {% endif %}
 )

@@ -1,11 +1,22 @@
 -- The same happening reported by many articles as one row (extractors/ingest/register.py assigns each event
 -- mention once: same type, overlapping actors, anchor dates within a day, where the anchor is the event date
 -- known to the day, else the article's published date; a mention with neither date, or without actors, is a
--- cluster of its own). Rebuilt every build from fct_claims + fct_events; vars as_of / ingested_by as for deals.
+-- cluster of its own). Built from fct_claims + fct_events, incrementally as the deals (macro touched_clusters);
+-- vars as_of / ingested_by as for deals.
+{{
+    config(
+        materialized='incremental',
+        unique_key='cluster_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_empty_clusters('fct_events', 'cluster_id') }}"
+    )
+}}
 with claims as (
     select * from {{ ref('fct_claims') }}
     {{ as_of_filter() }}
       and mention_table = 'fct_events'
+      {{ touched_clusters('fct_events', 'cluster_id') }}
 ),
 
 story_origins as (
@@ -28,6 +39,7 @@ mentions as (
         coalesce(so.story_origin, c.origin, c.story_id, c.article_id) as origin_key,
         c.published_date,
         c.ingested_at,
+        c.batch_id,
         e.event_type,
         e.actor_ids,
         case when e.date_granularity = 'day' then e.event_date end as day_date,
@@ -65,7 +77,8 @@ clusters as (
         count(distinct outlet_key) as n_outlets,
         count(distinct origin_key) as n_origins,
         list(distinct source_name order by source_name) filter (where source_name is not null) as sources,
-        list(row_id order by published_date nulls last, row_id) as mention_row_ids
+        list(row_id order by published_date nulls last, row_id) as mention_row_ids,
+        max(batch_id) as last_batch_id
     from mentions
     group by cluster_id
 )
@@ -85,7 +98,8 @@ select
     cast(c.n_outlets as bigint) as n_outlets,
     cast(c.n_origins as bigint) as n_origins,
     coalesce(c.sources, []) as sources,
-    c.mention_row_ids
+    c.mention_row_ids,
+    c.last_batch_id
 from clusters as c
 left join actors as a using (cluster_id)
 left join first_report as f using (cluster_id)

@@ -1,12 +1,23 @@
 -- The deal register: transfer mentions clustered into deals across articles (extractors/ingest/register.py
 -- assigns each mention once: same supplier, recipient and category, compatible model, quantities and time).
 -- One row per deal with its counts, dated status history, quantities (conservative low/high and the most
--- reported value), who claims it, who denies it, and the mentions behind it. Rebuilt every build from
--- fct_claims + fct_transfers; the vars `as_of` / `ingested_by` rebuild it as known on a day (macro as_of_filter).
+-- reported value), who claims it, who denies it, and the mentions behind it. Built from fct_claims +
+-- fct_transfers, incrementally: a build recomputes the deals a new batch touched (macro touched_clusters);
+-- the vars `as_of` / `ingested_by` rebuild it whole as known on a day (macro as_of_filter).
+{{
+    config(
+        materialized='incremental',
+        unique_key='deal_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_empty_clusters('fct_transfers', 'deal_id') }}"
+    )
+}}
 with claims as (
     select * from {{ ref('fct_claims') }}
     {{ as_of_filter() }}
       and mention_table = 'fct_transfers'
+      {{ touched_clusters('fct_transfers', 'deal_id') }}
 ),
 
 story_origins as (
@@ -30,6 +41,7 @@ mentions as (
         coalesce(so.story_origin, c.origin, c.story_id, c.article_id) as origin_key,
         c.published_date,
         c.ingested_at,
+        c.batch_id,
         t.supplier_id,
         t.recipient_id,
         t.item_category,
@@ -128,7 +140,8 @@ deals as (
         count(*) filter (where polarity = -1) as n_denials,
         bool_or(polarity = 1) and bool_or(polarity = -1) as contested,
         list(distinct source_name order by source_name) filter (where source_name is not null) as sources,
-        list(row_id order by published_date nulls last, row_id) as mention_row_ids
+        list(row_id order by published_date nulls last, row_id) as mention_row_ids,
+        max(batch_id) as last_batch_id
     from mentions
     group by deal_id
 )
@@ -164,7 +177,8 @@ select
     d.contested,
     cast(round(coalesce(cf.confidence, 0), 4) as double) as confidence,
     coalesce(d.sources, []) as sources,
-    d.mention_row_ids
+    d.mention_row_ids,
+    d.last_batch_id
 from deals as d
 left join latest as l using (deal_id)
 left join history as h using (deal_id)
