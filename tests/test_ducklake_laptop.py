@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 # where or when a row was ingested, not what it says
 VOLATILE = {"batch_id", "ingested_at", "file_path", "run_id", "duplicate_of", "ingestion_key", "mtime_ns",
-            "first_ingested_at", "last_ingested_at"}
+            "first_ingested_at", "last_ingested_at", "last_batch_id"}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
