@@ -136,7 +136,7 @@ def _analyse(raw: str) -> _Analysis:
 
 
 @mypyc_attr(native_class=False)
-class TokenList(list):
+class TokenList(list[Token]):
     """A sentence's tokens plus, per lexicon, the positions where one of its entries can start: computed on
     first use and kept, since several extractors look up the same lexicon in the same sentence."""
 
