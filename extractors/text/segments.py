@@ -27,7 +27,7 @@ from functools import lru_cache
 import regex
 
 from extractors.text.lexicon import load_yaml
-from extractors.text.textnorm import fold, fold_token
+from extractors.text.textnorm import edge_split, fold, fold_token
 from extractors.values import Value
 
 _TICKER = "عاجل"
@@ -141,10 +141,21 @@ def is_headline_like(line: str) -> bool:
     if len(chunks) > _HEADLINE_MAX_WORDS + 8:
         return False
     # words: a blank-separated chunk of letters/digits is one; others are counted by the pattern
-    if sum(1 if c.isalnum() else len(_WORDS.findall(c)) for c in chunks) > _HEADLINE_MAX_WORDS:
+    if sum(1 if c.isalnum() else _word_count(c) for c in chunks) > _HEADLINE_MAX_WORDS:
         return False
     stripped = line.rstrip()
     return not stripped.endswith(_CLOSERS)
+
+
+def _word_count(chunk: str) -> int:
+    """Words (runs of letters, marks and digits) in a blank-free chunk: a word with punctuation at its edges
+    ("قال:"، "«نعم»") is one, punctuation alone none, without running the pattern (see textnorm.tokenize)."""
+    i, j = edge_split(chunk)
+    if i == j:
+        return 0
+    if chunk[i:j].isalnum():
+        return 1
+    return len(_WORDS.findall(chunk))
 
 
 def starts_with_continuation(line: str) -> bool:

@@ -9,7 +9,6 @@ the folded string.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import regex
 from camel_tools.utils.normalize import (
@@ -42,9 +41,22 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
-@lru_cache(maxsize=200_000)
+_FOLDED: dict[str, str] = {}  # token -> fold_token(token)
+_FOLDED_MAX = 200_000  # distinct tokens kept (emptied when full: a bound on memory, not an LRU)
+
+
 def fold_token(token: str) -> str:
-    """Matching form of one token (cached: news vocabulary repeats heavily)."""
+    """Matching form of one token (cached: news vocabulary repeats heavily). A plain dict, not lru_cache: a
+    compiled caller then calls this function directly and a hit is one dict lookup."""
+    found = _FOLDED.get(token)
+    if found is None:
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        found = _FOLDED[token] = _fold_token(token)
+    return found
+
+
+def _fold_token(token: str) -> str:
     token = token.translate(_DEDIAC)
     token = normalize_alef_ar(token)
     token = normalize_alef_maksura_ar(token)
@@ -54,7 +66,7 @@ def fold_token(token: str) -> str:
 
 def fold(text: str) -> str:
     """Matching form of a text: every token folded, joined by single spaces."""
-    return " ".join(map(fold_token, tokenize(text)))
+    return " ".join([fold_token(t) for t in tokenize(text)])
 
 
 # The same split as camel-tools' simple_word_tokenize (runs of letters/marks/digits, or one other
@@ -63,17 +75,45 @@ def fold(text: str) -> str:
 WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]")
 
 
+# Punctuation that sticks to the edges of words ("قال:"، "(رويترز)"، "«نعم»،"): none of it is a word character
+# or a blank of WORD_RE (checked here and in tests/test_textnorm.py), so each is a token of its own.
+EDGE_PUNCT = frozenset(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
+
+
+def edge_split(chunk: str) -> tuple[int, int]:
+    """(i, j): ``chunk[:i]`` and ``chunk[j:]`` are the EDGE_PUNCT characters at its start and end."""
+    n = len(chunk)
+    i = 0
+    while i < n and chunk[i] in EDGE_PUNCT:
+        i += 1
+    j = n
+    while j > i and chunk[j - 1] in EDGE_PUNCT:
+        j -= 1
+    return i, j
+
+
 def tokenize(text: str) -> list[str]:
     """Word tokenisation equal to camel-tools' ``simple_word_tokenize`` (punctuation split off words).
 
     Most blank-separated chunks are a single word: ``str.isalnum`` (every character a letter or a number,
-    tested in tests/test_textnorm.py to imply a WORD_RE word character) passes them through at C speed,
-    and only chunks with punctuation or marks go to the pattern. Splitting on str.isspace first also treats
-    U+001C-U+001F as blanks, as camel-tools does (the pattern alone would keep them as tokens)."""
+    tested in tests/test_textnorm.py to imply a WORD_RE word character) passes them through at C speed.
+    Most others are a word with punctuation at its edges ("قال:"، "«نعم»،"): the punctuation characters are
+    tokens one by one and the word between them is one token, as the pattern would split them. Only the
+    rest (marks, inner punctuation: "2,5"، "إس-400") go to the pattern. Splitting on str.isspace first also
+    treats U+001C-U+001F as blanks, as camel-tools does (the pattern alone would keep them as tokens)."""
     out: list[str] = []
     for chunk in text.split():
         if chunk.isalnum():
             out.append(chunk)
+            continue
+        i, j = edge_split(chunk)
+        if i == j or chunk[i:j].isalnum():
+            for k in range(i):
+                out.append(chunk[k])
+            if i < j:
+                out.append(chunk[i:j])
+            for k in range(j, len(chunk)):
+                out.append(chunk[k])
         else:
             out.extend(WORD_RE.findall(chunk))
     return out
