@@ -55,6 +55,20 @@ def test_tokenize_edge_punctuation_path_keeps_the_pattern_split() -> None:
         assert tokenize(text) == WORD_RE.findall(text) == camel_tokenize(text)
 
 
+def test_fold_token_table_equals_the_steps() -> None:
+    """fold_token translates with one table composed from the steps; on every character (and on words) the
+    table must give what the steps give one after the other."""
+    import sys
+
+    from extractors.text.textnorm import _fold_token, fold_steps
+
+    for c in map(chr, range(sys.maxunicode + 1)):
+        if not 0xD800 <= ord(c) <= 0xDFFF:
+            assert _fold_token(c) == fold_steps(c).lower(), hex(ord(c))
+    for word in ("أُوكرانيّة", "إيرانى", "مسؤولـــون", "ٱلقائد", "٣٠٠", "F-16", "İstanbul", "ﻻ", "آلاف"):
+        assert _fold_token(word) == fold_steps(word).lower()
+
+
 def test_fold_meets_spelling_variants() -> None:
     assert fold_token("أُوكرانيّة") == fold_token("اوكرانيه")
     assert fold_token("إيرانى") == fold_token("ايراني")

@@ -9,6 +9,7 @@ the folded string.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 import regex
 from camel_tools.utils.normalize import (
@@ -20,17 +21,17 @@ from camel_tools.utils.normalize import (
 
 from extractors.schemas import safe_nfc
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_HAMZA_SEATS = str.maketrans({"ؤ": "و", "ئ": "ي", "ٱ": "ا"})
+_DIGITS: Final = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_HAMZA_SEATS: Final = str.maketrans({"ؤ": "و", "ئ": "ي", "ٱ": "ا"})
 _TATWEEL = "\u0640"
 # camel-tools' AR_DIAC_CHARSET (tanwin, short vowels, shadda, sukun, dagger alef), deleted with the tatweel in
 # one str.translate. Not camel's dediac_ar: importing camel_tools.utils.dediac (or .tokenizers.word) builds
 # its Unicode tables by walking all 1.1M code points, 0.3 s in every process that extracts (each pool worker,
 # each small in-process run). tests/test_textnorm.py checks this equals dediac_ar on every Arabic character.
 AR_DIACRITICS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
-_DEDIAC = str.maketrans(dict.fromkeys(AR_DIACRITICS + _TATWEEL))
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+_DEDIAC: Final = str.maketrans(dict.fromkeys(AR_DIACRITICS + _TATWEEL))
+_ZERO_WIDTH: Final = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES: Final = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
 
@@ -41,8 +42,8 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
-_FOLDED: dict[str, str] = {}  # token -> fold_token(token)
-_FOLDED_MAX = 200_000  # distinct tokens kept (emptied when full: a bound on memory, not an LRU)
+_FOLDED: Final[dict[str, str]] = {}  # token -> fold_token(token)
+_FOLDED_MAX: Final = 200_000  # distinct tokens kept (emptied when full: a bound on memory, not an LRU)
 
 
 def fold_token(token: str) -> str:
@@ -56,12 +57,31 @@ def fold_token(token: str) -> str:
     return found
 
 
-def _fold_token(token: str) -> str:
+def fold_steps(token: str) -> str:
+    """The folding of a token step by step: diacritics and tatweel deleted, camel-tools' alef, alef maksura
+    and teh marbuta normalisations, hamza seats, Arabic-Indic digits (then ``lower``, in fold_token)."""
     token = token.translate(_DEDIAC)
     token = normalize_alef_ar(token)
     token = normalize_alef_maksura_ar(token)
     token = normalize_teh_marbuta_ar(token)
-    return token.translate(_HAMZA_SEATS).translate(_DIGITS).lower()
+    return token.translate(_HAMZA_SEATS).translate(_DIGITS)
+
+
+def _composed_table() -> dict[int, str]:
+    """``fold_steps`` as one str.translate table. Every step maps each character on its own (a deletion or
+    one character), so their composition is a character map: the steps applied to each character any of
+    them changes (tests/test_textnorm.py checks the two agree on every character)."""
+    changed = AR_DIACRITICS + _TATWEEL + "إأٱآىة" + "".join(chr(k) for k in (*_HAMZA_SEATS, *_DIGITS))
+    return {ord(c): fold_steps(c) for c in changed if fold_steps(c) != c}
+
+
+_FOLD_TABLE: Final = _composed_table()
+
+
+def _fold_token(token: str) -> str:
+    if token.isascii():  # digits, Latin: no step changes an ASCII character
+        return token.lower()
+    return token.translate(_FOLD_TABLE).lower()
 
 
 def fold(text: str) -> str:
@@ -72,12 +92,12 @@ def fold(text: str) -> str:
 # The same split as camel-tools' simple_word_tokenize (runs of letters/marks/digits, or one other
 # non-space character), as one compiled pattern: camel's per-character loop cost 30% of extraction time.
 # tests/test_textnorm.py checks both agree.
-WORD_RE = regex.compile(r"[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]")
+WORD_RE: Final = regex.compile(r"[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]")
 
 
 # Punctuation that sticks to the edges of words ("قال:"، "(رويترز)"، "«نعم»،"): none of it is a word character
 # or a blank of WORD_RE (checked here and in tests/test_textnorm.py), so each is a token of its own.
-EDGE_PUNCT = frozenset(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
+EDGE_PUNCT: Final = frozenset(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
 
 
 def edge_split(chunk: str) -> tuple[int, int]:
