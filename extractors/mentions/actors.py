@@ -7,13 +7,14 @@ are not the subject of a verb; names, capitals, seats of power and plural demony
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Final
 
 from extractors.mentions.gazetteer import ambiguous_aliases, blocking_phrases, load_actors, load_aliases, load_persons
 from extractors.text.matcher import PhraseMatcher
 from extractors.text.tokens import Token
 from extractors.values import Value
 
-ADJECTIVE_KINDS = frozenset({"demonym_m", "demonym_f"})
+ADJECTIVE_KINDS: Final = frozenset({"demonym_m", "demonym_f"})
 # actors whose mention means "the West" as a bloc only in the plural/adjective sense are handled by data.
 
 

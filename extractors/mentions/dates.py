@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Final
 
 from extractors.values import FrozenValue
 
@@ -26,7 +27,7 @@ from extractors.values import FrozenValue
 # ---------------------------------------------------------------------------------------------------------
 
 _REMOVED_CHARS = "\u064b-\u065f\u0670\u0640\u06d6-\u06ed\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
-_REMOVED_RE = re.compile(f"[{_REMOVED_CHARS}]")
+_REMOVED_RE: Final = re.compile(f"[{_REMOVED_CHARS}]")
 
 
 def _fold_table() -> dict[int, str | None]:
@@ -69,7 +70,7 @@ class FoldedText(FrozenValue):
     def orig(self, i: int) -> int:
         return i + bisect_right(self.removed, i) if self.removed else i
 
-_FOLD_PAIRS = tuple((chr(k), v) for k, v in _FOLD_TABLE.items() if v is not None)
+_FOLD_PAIRS: Final = tuple((chr(k), v) for k, v in _FOLD_TABLE.items() if v is not None)
 
 
 def _fold_chars(text: str) -> str:
@@ -142,7 +143,7 @@ S0 = r"[^\S\n]*"
 MONTHS: dict[str, tuple[int, str]] = {}  # folded month name -> (month number, ambiguity)
 for _r in load_lexicon("months.csv"):
     MONTHS[" ".join(fold_plain(_r["name"]).split())] = (int(_r["month"]), _r["ambiguity"])
-_MONTHS = MONTHS
+_MONTHS: Final = MONTHS
 _MONTH_AR = alternation([fold_plain(r["name"]) for r in load_lexicon("months.csv") if r["lang"] == "ar"])
 _MONTH_EN = alternation([fold_plain(r["name"]) for r in load_lexicon("months.csv") if r["lang"] == "en"])
 MONTH_AR_RE_SOURCE = rf"(?:{_MONTH_AR})(?!\w)"
@@ -150,7 +151,7 @@ MONTH_EN_RE_SOURCE = rf"(?i:(?:{_MONTH_EN})(?![a-z])\.?)"
 MONTH_RE_SOURCE = rf"(?:{MONTH_AR_RE_SOURCE}|{MONTH_EN_RE_SOURCE})"
 
 WEEKDAYS: dict[str, int] = {fold_plain(r["name"]): int(r["weekday"]) for r in load_lexicon("weekdays.csv")}
-_WEEKDAYS = WEEKDAYS  # folded name -> date.weekday() number
+_WEEKDAYS: Final = WEEKDAYS  # folded name -> date.weekday() number
 _WD = rf"(?:{alternation(list(_WEEKDAYS))})(?!\w)"
 
 _NUMBER_WORDS: dict[str, int] = {}  # exact small numbers (for "قبل ثلاثة أيام")
@@ -167,7 +168,7 @@ for _r in load_lexicon("number_words.csv"):
 _ORD = rf"(?:{alternation(list(_ORDINALS))})(?!\w)"
 _NUMWORD = rf"(?:{alternation(list(_NUMBER_WORDS) + _VAGUE_NUMBER_WORDS)})(?!\w)"
 
-_VAGUE: dict[str, list[str]] = {}
+_VAGUE: Final[dict[str, list[str]]] = {}
 _DURATIONS: dict[str, tuple[str, int]] = {}
 for _r in load_lexicon("vague_times.csv"):
     _VAGUE.setdefault(_r["part"], []).append(fold_plain(_r["form"]))
@@ -179,10 +180,10 @@ def _alt(part: str) -> str:
     return rf"(?:{alternation(_VAGUE[part])})(?!\w)"
 
 
-STRONG_LEADS = ("منذ", "حتي", "في", "خلال", "قبل", "بعد", "مطلع", "اواخر", "اوائل", "اواسط", "منتصف", "نهايه",
+STRONG_LEADS: Final = ("منذ", "حتي", "في", "خلال", "قبل", "بعد", "مطلع", "اواخر", "اوائل", "اواسط", "منتصف", "نهايه",
                 "بدايه", "بحلول", "طيله", "طوال", "مستهل", "اخر", "غضون", *_VAGUE["prep"])
 WEAK_LEADS = ("من", "الي", "بين", "مع")
-_LEAD_RE = re.compile(rf"(?<!\w)[وف]?(?P<lead>{alternation(list(STRONG_LEADS + WEAK_LEADS))}){S}$")
+_LEAD_RE: Final = re.compile(rf"(?<!\w)[وف]?(?P<lead>{alternation(list(STRONG_LEADS + WEAK_LEADS))}){S}$")
 
 # ---------------------------------------------------------------------------------------------------------
 # Patterns (on folded text). Every branch's group names get a branch prefix in the master regex.
@@ -242,7 +243,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("bareyear", rf"(?P<y>{_YEAR})(?!{S0}(?:%|[/.\-]\d|\d))"),
 ]
 
-_GROUP_RE = re.compile(r"\(\?P([<=])(\w+)")
+_GROUP_RE: Final = re.compile(r"\(\?P([<=])(\w+)")
 
 
 def _prefix_groups(branch: str, pattern: str) -> str:
@@ -253,7 +254,7 @@ def _prefix_groups(branch: str, pattern: str) -> str:
 # with a leading blank), so the regex engine fast-scans to word starts instead of trying every branch
 # everywhere. An explicit character set scans ~3x faster than [^\w] (measured).
 BOUNDARY = "[ \n\t\r()«»\"'“”‘’\\[\\]{},،؛;:.!?؟\\-–—/\\\\|*•…]"
-_ANCHOR_WORDS = {
+_ANCHOR_WORDS: Final = {
     *(k.split()[0] for k in _MONTHS if not k.isascii()), *_WEEKDAYS, *(k.split()[0] for k in _ORDINALS),
     *(w.split()[0] for part in ("period", "phrase") for w in _VAGUE[part]),
     *"""يوم شهر وقت اول امس اليوم الامس البارحه غدا بعد الشهر الاسبوع العام السنه هذا هذه مطلع بدايه اوائل
@@ -262,13 +263,13 @@ _ANCHOR_WORDS = {
 }
 _ANCHOR = rf"(?=\d|[A-Za-z]|(?:{trie_regex(_ANCHOR_WORDS)})(?!\w))"
 
-_MASTER = re.compile(
+_MASTER: Final = re.compile(
     BOUNDARY + r"(?:[وفبل](?=\w))?" + _ANCHOR + r"(?:"
     + "|".join(f"(?P<{name}>{_prefix_groups(name, pat)})" for name, pat in _BRANCHES)
     + r")(?!\w)"
 )
 
-_GROUP_NAMES = frozenset(_MASTER.groupindex)  # Pattern.groupindex builds a new mapping on every access
+_GROUP_NAMES: Final = frozenset(_MASTER.groupindex)  # Pattern.groupindex builds a new mapping on every access
 
 # ---------------------------------------------------------------------------------------------------------
 # Result type and resolution helpers
@@ -388,7 +389,7 @@ def _lead_before(ft: FoldedText, start: int) -> tuple[str | None, bool]:
     return lead, " ".join(m.group("lead").split()) in STRONG_LEADS
 
 
-_ONE_LETTER_PROCLITICS = frozenset("وفبل")
+_ONE_LETTER_PROCLITICS: Final = frozenset("وفبل")
 
 
 def may_hold_date(folded_tokens: Iterable[str]) -> bool:
@@ -548,7 +549,7 @@ def _has_madda(ft: FoldedText, m: re.Match[str], branch: str) -> bool:
     return ft.text[ft.orig(s):ft.orig(s) + 1] == "آ"
 
 
-_FOLLOWS_REF = re.compile(rf"{S}(?:من|علي)(?!\w)")
+_FOLLOWS_REF: Final = re.compile(rf"{S}(?:من|علي)(?!\w)")
 
 
 def _resolve_ago(g: Callable[[str], str | None], p: date | None, ft: FoldedText, end: int

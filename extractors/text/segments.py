@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 import regex
 
@@ -30,18 +31,18 @@ from extractors.text.lexicon import load_yaml
 from extractors.text.textnorm import edge_split, fold, fold_token
 from extractors.values import Value
 
-_TICKER = "عاجل"
-_COLON = re.compile(r"[:：]")
-_HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
-_WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
-_HEADLINE_MAX_WORDS = 22
+_TICKER: Final = "عاجل"
+_COLON: Final = re.compile(r"[:：]")
+_HAS_DIGIT: Final = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+_WORDS: Final = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
+_HEADLINE_MAX_WORDS: Final = 22
 # Longest stretch of text handed to the extractors as one sentence. Real sentences stay far below it (the longest
 # in the seeds and the 36-page corpus: 650 characters); a run-on text with no full stop (a scraped list, a
 # page of repeated verbs) is cut into windows of at most this size, so the rules, some of which look across
 # the whole sentence for each trigger, cost linear time in the article's length.
-MAX_SENTENCE_CHARS = 1000
-_CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
+MAX_SENTENCE_CHARS: Final = 1000
+_CLOSERS: Final = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
 
 
 class Sentence(Value):

@@ -9,14 +9,15 @@ splitting; we only align its tokens back to character offsets so evidence keeps 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
 from extractors.text.textnorm import fold_token, tokenize
 
 # proclitic sequences, longest first; "ال" handled separately so "لل" (ل + ال) works too.
-_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
-PUNCT = set(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
+_PREFIXES: Final = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+PUNCT: Final = set(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
 QUOTES_OPEN = set("\"«“‘'")
 QUOTES_CLOSE = set("\"»”’'")
 
@@ -122,8 +123,8 @@ class _Analysis:
         self.lexicons = FirstWords.of(self.keyset)
 
 
-_ANALYSED: dict[str, _Analysis] = {}  # token text -> analysis; emptied when a lexicon registers (new bits)
-_ANALYSED_MAX = 200_000  # distinct token texts kept (emptied when full: a bound on memory, not an LRU)
+_ANALYSED: Final[dict[str, _Analysis]] = {}  # token text -> analysis; emptied when a lexicon registers (new bits)
+_ANALYSED_MAX: Final = 200_000  # distinct token texts kept (emptied when full: a bound on memory, not an LRU)
 
 
 def _analyse(raw: str) -> _Analysis:
