@@ -356,3 +356,26 @@ def test_date_prefilter_examples(text: str, expected: bool) -> None:
     assert may_hold_date(t.folded for t in tokens_of(text)) is expected
     if not expected:
         assert find_dates(text, date(2024, 5, 17)) == []
+
+
+def test_branch_guards_change_no_date_match() -> None:
+    """The master regex with its branch guards (regexguard) finds exactly what it finds without them."""
+    import re
+    from pathlib import Path
+
+    from extractors.app.bench import CorpusGenerator, load_aliases, load_samples, samples_dir
+    from extractors.mentions.dates import _MASTER, _master_source, fold_with_offsets
+
+    plain = re.compile(_master_source(guards=False))
+    assert _MASTER.pattern == _master_source(guards=True) != plain.pattern
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "examples" / "inbox").glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root.parent / "shared" / "corpus" / "inbox").glob("*.txt"))]
+    gen = CorpusGenerator(load_samples(samples_dir()), load_aliases())
+    texts += [gen.article(i) for i in range(150)]
+    lines = [line for text in texts for line in text.split("\n") if line.strip()]
+    assert len(lines) > 2000
+    for line in lines:
+        padded = " " + fold_with_offsets(line).folded
+        assert [(m.span(), m.lastgroup, m.groups()) for m in _MASTER.finditer(padded)] == [
+            (m.span(), m.lastgroup, m.groups()) for m in plain.finditer(padded)]
