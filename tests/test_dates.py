@@ -379,3 +379,19 @@ def test_branch_guards_change_no_date_match() -> None:
         padded = " " + fold_with_offsets(line).folded
         assert [(m.span(), m.lastgroup, m.groups()) for m in _MASTER.finditer(padded)] == [
             (m.span(), m.lastgroup, m.groups()) for m in plain.finditer(padded)]
+
+
+def test_fold_chars_equals_the_chain_of_every_pair() -> None:
+    """_fold_chars replaces the common characters, then the rare ones only when a scan finds one: the same as
+    replacing every pair in table order, because no replacement character is itself replaced."""
+    from extractors.mentions.dates import _FOLD_PAIRS, _REMOVED_RE, _fold_chars
+
+    sources = {src for src, _ in _FOLD_PAIRS}
+    assert not sources & {dst for _, dst in _FOLD_PAIRS}
+    texts = ["أعلنت إيران في ٣ آذار/مارس ٢٠٢٣ أنّها ستسلّم ١٫٥ مليون قذيفة إلى روسيا بنسبة ٪٢٠",
+             "یک کشور\u00a0و\u2003۱۲۳ مؤتمر لـئلا ٱلقائد", "plain ascii", "", "".join(sorted(sources))]
+    for text in texts:
+        chained = _REMOVED_RE.sub("", text)
+        for src, dst in _FOLD_PAIRS:
+            chained = chained.replace(src, dst)
+        assert _fold_chars(text) == chained

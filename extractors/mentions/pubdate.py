@@ -125,7 +125,9 @@ def date_from_line(line: str) -> date | None:
     if len(line) > _MAX_LABEL_LINE:
         return None  # a paragraph, not a date line
     folded = fold_plain(line)
-    upd = _UPD_RE.search(folded)
+    # every update label holds "حد" (تحديث، محدث) or, in English, a "d" (updated, modified; folded lines are
+    # lower case): without either the search cannot match, and is skipped
+    upd = _UPD_RE.search(folded) if "حد" in folded or "d" in folded else None
     if upd is not None and upd.start() <= 2:
         return None
     head = line[:upd.start()] if upd is not None else line  # "نشر في X | آخر تحديث Y" -> X
