@@ -50,7 +50,8 @@ def test_tokenize_edge_punctuation_path_keeps_the_pattern_split() -> None:
 
     assert all(regex.fullmatch(r"[^\s\p{L}\p{M}\p{N}]", c) for c in EDGE_PUNCT)
     texts = ["قال:", "(رويترز)", "«نعم»،", "...", "-", "«", "((موسكو))،", "(2022)", "\"أ\".", "ـ", "ب-", "-ب",
-             "قالَ:", "«مسيّرة»", "2,5،", "(إس-400)", "a.b.", ".a.b", "؟!", "x*y", "*x*", "…وقال…"]
+             "قالَ:", "«مسيّرة»", "2,5،", "(إس-400)", "a.b.", ".a.b", "؟!", "x*y", "*x*", "…وقال…", "آذار/مارس",
+             "\"إف-16\"،", "10:30", "أ-ب-ج", "ب/ُج", "a+b", "+", "١٬٥", "x--y", "-x-"]
     for text in [*texts, " ".join(texts), "".join(texts)]:
         assert tokenize(text) == WORD_RE.findall(text) == camel_tokenize(text)
 

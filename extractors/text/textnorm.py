@@ -134,9 +134,31 @@ def tokenize(text: str) -> list[str]:
                 out.append(chunk[i:j])
             for k in range(j, len(chunk)):
                 out.append(chunk[k])
-        else:
+        elif not _split_simple(chunk, out):
             out.extend(WORD_RE.findall(chunk))
     return out
+
+
+def _split_simple(chunk: str, out: list[str]) -> bool:
+    """Append the tokens of a chunk made only of alnum and EDGE_PUNCT characters ("آذار/مارس"، "إف-16"،
+    "2,5"): each run of the former is a token, each of the latter one, as the pattern splits them. False,
+    appending nothing, when another character (a mark, a symbol) is in it."""
+    n = len(chunk)
+    for k in range(n):
+        c = chunk[k]
+        if c not in EDGE_PUNCT and not c.isalnum():
+            return False
+    start = 0
+    for k in range(n):
+        c = chunk[k]
+        if c in EDGE_PUNCT:
+            if start < k:
+                out.append(chunk[start:k])
+            out.append(c)
+            start = k + 1
+    if start < n:
+        out.append(chunk[start:])
+    return True
 
 
 def camel_tokenize(text: str) -> list[str]:
