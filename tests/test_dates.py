@@ -356,3 +356,42 @@ def test_date_prefilter_examples(text: str, expected: bool) -> None:
     assert may_hold_date(t.folded for t in tokens_of(text)) is expected
     if not expected:
         assert find_dates(text, date(2024, 5, 17)) == []
+
+
+def test_branch_guards_change_no_date_match() -> None:
+    """The master regex with its branch guards (regexguard) finds exactly what it finds without them."""
+    import re
+    from pathlib import Path
+
+    from extractors.app.bench import CorpusGenerator, load_aliases, load_samples, samples_dir
+    from extractors.mentions.dates import _MASTER, _master_source, fold_with_offsets
+
+    plain = re.compile(_master_source(guards=False))
+    assert _MASTER.pattern == _master_source(guards=True) != plain.pattern
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "examples" / "inbox").glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root.parent / "shared" / "corpus" / "inbox").glob("*.txt"))]
+    gen = CorpusGenerator(load_samples(samples_dir()), load_aliases())
+    texts += [gen.article(i) for i in range(150)]
+    lines = [line for text in texts for line in text.split("\n") if line.strip()]
+    assert len(lines) > 2000
+    for line in lines:
+        padded = " " + fold_with_offsets(line).folded
+        assert [(m.span(), m.lastgroup, m.groups()) for m in _MASTER.finditer(padded)] == [
+            (m.span(), m.lastgroup, m.groups()) for m in plain.finditer(padded)]
+
+
+def test_fold_chars_equals_the_chain_of_every_pair() -> None:
+    """_fold_chars replaces the common characters, then the rare ones only when a scan finds one: the same as
+    replacing every pair in table order, because no replacement character is itself replaced."""
+    from extractors.mentions.dates import _FOLD_PAIRS, _REMOVED_RE, _fold_chars
+
+    sources = {src for src, _ in _FOLD_PAIRS}
+    assert not sources & {dst for _, dst in _FOLD_PAIRS}
+    texts = ["أعلنت إيران في ٣ آذار/مارس ٢٠٢٣ أنّها ستسلّم ١٫٥ مليون قذيفة إلى روسيا بنسبة ٪٢٠",
+             "یک کشور\u00a0و\u2003۱۲۳ مؤتمر لـئلا ٱلقائد", "plain ascii", "", "".join(sorted(sources))]
+    for text in texts:
+        chained = _REMOVED_RE.sub("", text)
+        for src, dst in _FOLD_PAIRS:
+            chained = chained.replace(src, dst)
+        assert _fold_chars(text) == chained

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import regex
 
 from extractors.text.textnorm import camel_tokenize, fold, fold_token, tokenize
 from extractors.text.tokens import tokens_of
@@ -34,10 +35,39 @@ def test_tokenize_fast_path_keeps_the_pattern_split() -> None:
 
     from extractors.text.textnorm import WORD_RE
 
-    not_word = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isalnum() and not WORD_RE.fullmatch(c)]
+    word = regex.compile(r"[\p{L}\p{M}\p{N}]")  # the word class of WORD_RE, not the whole pattern
+    not_word = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isalnum() and not word.fullmatch(c)]
     assert not_word == []
+    assert WORD_RE.pattern.startswith(word.pattern[:-1])
     for text in ("a\x1cb \x1fقال", "وقال\u00a0الوزير\u2003«نعم»", "  ", "", "٣٠٠\tمسيّرة\n(إس-400)"):
         assert tokenize(text) == camel_tokenize(text)
+
+
+def test_tokenize_edge_punctuation_path_keeps_the_pattern_split() -> None:
+    """A word with EDGE_PUNCT characters at its edges is split without the pattern: exact only if none of them
+    is a word character or a blank of WORD_RE."""
+    from extractors.text.textnorm import EDGE_PUNCT, WORD_RE
+
+    assert all(regex.fullmatch(r"[^\s\p{L}\p{M}\p{N}]", c) for c in EDGE_PUNCT)
+    texts = ["قال:", "(رويترز)", "«نعم»،", "...", "-", "«", "((موسكو))،", "(2022)", "\"أ\".", "ـ", "ب-", "-ب",
+             "قالَ:", "«مسيّرة»", "2,5،", "(إس-400)", "a.b.", ".a.b", "؟!", "x*y", "*x*", "…وقال…", "آذار/مارس",
+             "\"إف-16\"،", "10:30", "أ-ب-ج", "ب/ُج", "a+b", "+", "١٬٥", "x--y", "-x-"]
+    for text in [*texts, " ".join(texts), "".join(texts)]:
+        assert tokenize(text) == WORD_RE.findall(text) == camel_tokenize(text)
+
+
+def test_fold_token_table_equals_the_steps() -> None:
+    """fold_token translates with one table composed from the steps; on every character (and on words) the
+    table must give what the steps give one after the other."""
+    import sys
+
+    from extractors.text.textnorm import _fold_token, fold_steps
+
+    for c in map(chr, range(sys.maxunicode + 1)):
+        if not 0xD800 <= ord(c) <= 0xDFFF:
+            assert _fold_token(c) == fold_steps(c).lower(), hex(ord(c))
+    for word in ("أُوكرانيّة", "إيرانى", "مسؤولـــون", "ٱلقائد", "٣٠٠", "F-16", "İstanbul", "ﻻ", "آلاف"):
+        assert _fold_token(word) == fold_steps(word).lower()
 
 
 def test_fold_meets_spelling_variants() -> None:

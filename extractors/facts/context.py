@@ -6,6 +6,7 @@ Every fact extractor (transfers, statements, events) reads these views instead o
 from __future__ import annotations
 
 from datetime import date
+from typing import Final
 
 from extractors.mentions.actors import ActorMention, actor_parent, actor_type, find_actors
 from extractors.mentions.dates import DateMention, find_dates, may_hold_date
@@ -18,10 +19,10 @@ from extractors.mentions.quantities import Quantity, find_quantities
 from extractors.text.segments import Sentence
 from extractors.text.tokens import Token, sentence_tokens
 
-GROUP_ANAPHORS = frozenset({"الجماعه", "الحركه", "الميليشيا", "المليشيا", "التنظيم"})
-BOUNDARY_WORDS = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
-HOME_PRONOUNS = frozenset({"بلاده", "بلادها", "بلادنا", "بلادي", "بلادهم"})
-QUOTE_CHARS = frozenset("\"«»“”")
+GROUP_ANAPHORS: Final = frozenset({"الجماعه", "الحركه", "الميليشيا", "المليشيا", "التنظيم"})
+BOUNDARY_WORDS: Final = frozenset({"ان", "انه", "انها", "بان", "بانه", "بانها", "انهم", "لان"})
+HOME_PRONOUNS: Final = frozenset({"بلاده", "بلادها", "بلادنا", "بلادي", "بلادهم"})
+QUOTE_CHARS: Final = frozenset("\"«»“”")
 
 
 class SentenceView:

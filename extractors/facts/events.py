@@ -16,6 +16,7 @@ not a state in another clause. Second mentions of one happening are one row (``d
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Final
 
 from extractors.facts.context import BOUNDARY_WORDS, QUOTE_CHARS, SentenceView
 from extractors.mentions.actors import actor_type
@@ -27,18 +28,18 @@ from extractors.text.textnorm import fold, fold_token, tokenize
 from extractors.text.tokens import Token
 from extractors.values import Value
 
-_LOCATION_PREPS = ("في", "داخل", "الي", "قرب", "بالقرب", "عند")
-_NEED_DATE = frozenset({"invasion"})
+_LOCATION_PREPS: Final = ("في", "داخل", "الي", "قرب", "بالقرب", "عند")
+_NEED_DATE: Final = frozenset({"invasion"})
 # before any trigger: negation, continuation of a state, capability, or "تأتي العقوبات ..." (refers back)
-_HARD_BLOCKERS = frozenset({"لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها",
+_HARD_BLOCKERS: Final = frozenset({"لم", "لن", "عدم", "دون", "استمرار", "مواصله", "قادره", "قادر", "قدره", "بامكانها",
                             "تاتي", "ياتي", "جاءت", "جاء",
                             # purpose and capability: what is meant to happen or could happen
                             "اجل", "لاجل", "لاجراء", "امكانيه", "بامكان", "بهدف",
                             "تسعي", "يسعي", "تعتزم", "يعتزم", "تخطط", "يخطط", "تهدف", "يهدف", "ترغب", "يرغب"})
 # a topic marker cancels a weak trigger after it ("مفاوضات بشأن وقف إطلاق النار"), not one before it
-_TOPIC_BEFORE = frozenset({"بشان", "حول", "بخصوص"})
+_TOPIC_BEFORE: Final = frozenset({"بشان", "حول", "بخصوص"})
 # on either side of any trigger: a repeated act ("نفت مرارا") is a habit, not one happening
-_REPEATED = frozenset({"مرارا", "تكرارا"})
+_REPEATED: Final = frozenset({"مرارا", "تكرارا"})
 
 
 class EventCandidate(Value):
@@ -60,7 +61,7 @@ class EventCandidate(Value):
 
 
 # object/possessive pronoun endings: "زيارته"، "لقائهما"، "استهدفها"
-_ENCLITICS = ("ه", "ها", "هم", "هما")
+_ENCLITICS: Final = ("ه", "ها", "هم", "هما")
 
 
 def trigger_forms(raw: str) -> list[str]:
@@ -122,7 +123,7 @@ def _blocked(view: SentenceView, c: EventCandidate) -> bool:
     return False
 
 
-_ORDINALS = {fold_token(w): n for n, w in enumerate(
+_ORDINALS: Final = {fold_token(w): n for n, w in enumerate(
     ["الأولى", "الثانية", "الثالثة", "الرابعة", "الخامسة", "السادسة", "السابعة", "الثامنة", "التاسعة", "العاشرة"], 1)}
 
 
@@ -174,24 +175,24 @@ def _separated(view: SentenceView, a: int, b: int) -> bool:
 
 # a preposition that dates something by a happening ("عقب لقاء"، "خلال زيارته"، "بعد محادثات") names one
 # specific occasion; so does an occasion noun with its other party ("لقاء مع"، "محادثات بين")
-_ANCHORS = frozenset({"عقب", "بعد", "اثر", "خلال", "اثناء", "قبيل", "اعقاب", "ختام", "اختتام", "هامش"})
-_PARTY_PREPS = frozenset({"مع", "بين", "الي", "لدي"})
-_SIGN_VERBS = frozenset({"وقع", "وقعت", "وقعوا", "وقعتا", "وافق", "وافقت", "وافقوا"})
-_DEALS = frozenset({"اتفاق", "اتفاقا", "اتفاقيه", "اتفاقيات", "عقد", "عقدا", "عقدين", "عقود", "صفقه", "صفقات",
+_ANCHORS: Final = frozenset({"عقب", "بعد", "اثر", "خلال", "اثناء", "قبيل", "اعقاب", "ختام", "اختتام", "هامش"})
+_PARTY_PREPS: Final = frozenset({"مع", "بين", "الي", "لدي"})
+_SIGN_VERBS: Final = frozenset({"وقع", "وقعت", "وقعوا", "وقعتا", "وافق", "وافقت", "وافقوا"})
+_DEALS: Final = frozenset({"اتفاق", "اتفاقا", "اتفاقيه", "اتفاقيات", "عقد", "عقدا", "عقدين", "عقود", "صفقه", "صفقات",
                     "مذكره", "معاهده", "بيع"})
-_OCCASIONS = frozenset({"meeting", "visit", "phone_call"})
+_OCCASIONS: Final = frozenset({"meeting", "visit", "phone_call"})
 # arrival of anything (cargo too) and a verb of discussing are not occasion nouns
 # holding or conducting a meeting (root ع-ق-د "to convene", form IV of ج-ر-ي), any tense
-_HOLD_VERBS = frozenset({"عقد", "عقدت", "عقدا", "عقدوا", "يعقد", "تعقد", "سيعقد", "ستعقد", "يعقدان", "اجري", "اجرت",
+_HOLD_VERBS: Final = frozenset({"عقد", "عقدت", "عقدا", "عقدوا", "يعقد", "تعقد", "سيعقد", "ستعقد", "يعقدان", "اجري", "اجرت",
                          "اجريا", "اجروا", "يجري", "تجري", "سيجري", "ستجري"})
-_NOT_OCCASION_NOUNS = frozenset({"وصل", "وصلت", "وصلا"})
+_NOT_OCCASION_NOUNS: Final = frozenset({"وصل", "وصلت", "وصلا"})
 # past verbs of forms V/VI whose verbal noun is the same letters with the article (توصل/التوصل، تعاقد/التعاقد)
-_FORM_V_VI = frozenset({"توصل", "تعاقد"})
-_TALK = frozenset({"بحث", "بحثا", "ناقش", "ناقشا", "تباحث", "تباحثا"})
+_FORM_V_VI: Final = frozenset({"توصل", "تعاقد"})
+_TALK: Final = frozenset({"بحث", "بحثا", "ناقش", "ناقشا", "تباحث", "تباحثا"})
 # types whose verbal noun after ل ("لتدريب"، "لاعتراض"، "للاجتماع") is a purpose; an attack or a ceasefire
 # after ل is the object of another word ("تعرضت لهجوم"، "اتفاق لوقف إطلاق النار")
-_PURPOSE_TYPES = frozenset({"training", "interception", "meeting", "visit", "production", "agreement", "publication"})
-_TRAINEES = frozenset({"الطيارين", "القوات", "الجنود", "العسكريين", "الجيش", "الطواقم", "الضباط", "المقاتلين",
+_PURPOSE_TYPES: Final = frozenset({"training", "interception", "meeting", "visit", "production", "agreement", "publication"})
+_TRAINEES: Final = frozenset({"الطيارين", "القوات", "الجنود", "العسكريين", "الجيش", "الطواقم", "الضباط", "المقاتلين",
                        "الكوادر", "الفنيين", "عناصر", "جنود", "قوات", "طيارين", "ضباط", "مقاتلين", "عسكريين"})
 
 
@@ -361,12 +362,12 @@ def _location(view: SentenceView, c: EventCandidate) -> str | None:
 
 # words that open another clause: what follows is not the event's party ("فيما"، "بينما"), or the topic of a
 # meeting or call rather than its participants ("لبحث"، "ناقشا"، "حول"، "بشأن")
-_CLAUSE_OPENERS = frozenset({"فيما", "بينما", "حيث", "حين", "بسبب", "ردا"})
-_PRONOUN_THAT = frozenset({"انه", "انها", "بانه", "بانها", "انهم", "بانهم"})
-_SAYING = frozenset({"denial", "publication"})
-_CONTENT_WORDS = frozenset({"صحه", "عن", "تقرير", "تقريرا", "تقارير", "اتهامات", "انباء", "وجود", "صور", "صورا",
+_CLAUSE_OPENERS: Final = frozenset({"فيما", "بينما", "حيث", "حين", "بسبب", "ردا"})
+_PRONOUN_THAT: Final = frozenset({"انه", "انها", "بانه", "بانها", "انهم", "بانهم"})
+_SAYING: Final = frozenset({"denial", "publication"})
+_CONTENT_WORDS: Final = frozenset({"صحه", "عن", "تقرير", "تقريرا", "تقارير", "اتهامات", "انباء", "وجود", "صور", "صورا",
                             "مقطعا", "مقطع", "بيانا"})
-_TOPIC_MARKERS = frozenset({"لبحث", "بحث", "بحثا", "بحثت", "ناقش", "ناقشا", "ناقشت", "لمناقشه", "حول", "بشان",
+_TOPIC_MARKERS: Final = frozenset({"لبحث", "بحث", "بحثا", "بحثت", "ناقش", "ناقشا", "ناقشت", "لمناقشه", "حول", "بشان",
                             "بخصوص", "تناول", "تناولا", "تناولت", "تناولها", "خلاله", "خلالها", "استعرض", "استعرضا"})
 
 
@@ -439,8 +440,8 @@ def extract_events(view: SentenceView, article_id: str) -> list[EventRow]:
     return rows
 
 
-_ALSO = frozenset({"ايضا", "كذلك"})
-REFERS_BACK = " (refers back)"  # rule suffix: the sentence names the happening with a definite noun
+_ALSO: Final = frozenset({"ايضا", "كذلك"})
+REFERS_BACK: Final = " (refers back)"  # rule suffix: the sentence names the happening with a definite noun
 
 
 def _second_mention(f: EventRow, r: EventRow) -> bool:
@@ -457,7 +458,7 @@ def _second_mention(f: EventRow, r: EventRow) -> bool:
     return False
 
 
-_DEDUP_SCAN = 64  # rows of one type compared with a title/caption mention (articles hold a handful)
+_DEDUP_SCAN: Final = 64  # rows of one type compared with a title/caption mention (articles hold a handful)
 
 
 def _may_restate(r: EventRow) -> bool:

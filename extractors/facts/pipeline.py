@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
 
 from extractors import EXTRACTOR_VERSION
 from extractors.facts.context import SentenceView
@@ -19,7 +20,7 @@ from extractors.text.tokens import sentence_tokens
 
 # Invisible format characters: zero-width space/non-joiner/joiner, LRM/RLM, bidi embeddings, isolates and
 # overrides, word joiner, BOM. Soft hyphen too. None of them is part of a word a lexicon lists.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE: Final = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def _keys_of(line: str) -> set[str]:

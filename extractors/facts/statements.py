@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 from extractors.facts.context import SentenceView
 from extractors.mentions.actors import actor_parent, actor_type
@@ -22,24 +23,24 @@ from extractors.text.matcher import PhraseMatcher
 from extractors.text.textnorm import fold_token
 from extractors.values import Value
 
-OPEN_QUOTES = {"\"": "\"", "«": "»", "“": "”", "”": "”"}
-CLAUSE_MARKERS = frozenset({"ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "بانهم", "لان"})
-_SKIP_AFTER_VERB = frozenset({"فيه", "فيها", "الي", "ايضا", "كذلك", "بالفعل"})
-_CIRCUMSTANTIAL_HEADS = frozenset({"في", "خلال", "عبر", "للصحافيين", "للصحفيين", "للصحافه", "لوسائل", "امام",
+OPEN_QUOTES: Final = {"\"": "\"", "«": "»", "“": "”", "”": "”"}
+CLAUSE_MARKERS: Final = frozenset({"ان", "انه", "انها", "انهم", "بان", "بانه", "بانها", "بانهم", "لان"})
+_SKIP_AFTER_VERB: Final = frozenset({"فيه", "فيها", "الي", "ايضا", "كذلك", "بالفعل"})
+_CIRCUMSTANTIAL_HEADS: Final = frozenset({"في", "خلال", "عبر", "للصحافيين", "للصحفيين", "للصحافه", "لوسائل", "امام",
                                    "مساء", "صباح", "اليوم", "امس", "يوم", "الاربعاء", "الخميس", "الجمعه", "السبت",
                                    "الاحد", "الاثنين", "الثلاثاء"})
 
 
-_PARTICIPLES = frozenset(fold_token(w) for w in (
+_PARTICIPLES: Final = frozenset(fold_token(w) for w in (
     "واصفا", "واصفة", "قائلا", "قائلة", "نافيا", "نافية", "داعيا", "داعية", "لافتا", "لافتة", "كاشفا", "كاشفة"))
-_SOURCE_NOUNS = frozenset(fold_token(w) for w in (
+_SOURCE_NOUNS: Final = frozenset(fold_token(w) for w in (
     "مصدر", "مصادر", "مسؤول", "مسؤولون", "مسؤولين", "دبلوماسي", "دبلوماسيون", "خبير", "خبراء", "محلل", "محللون",
     "مراقب", "مراقبون", "متحدث", "ناطق", "شهود", "سكان", "تقرير", "تقارير", "بيان", "وثيقة", "وثائق",
     "دراسة", "صحيفة", "وكالة", "قناة", "موقع", "رسالة", "مذكرة"))
-_STATEMENT_VENUES = frozenset(fold_token(w) for w in (
+_STATEMENT_VENUES: Final = frozenset(fold_token(w) for w in (
     "بيان", "تصريح", "تصريحات", "مقابلة", "كلمة", "مؤتمر", "حديث", "تغريدة", "منشور", "رسالة", "إفادة", "خطاب"))
-_PRONOUN_MARKERS = frozenset({"انه", "انها", "انهم", "بانه", "بانها", "بانهم"})
-_ORG_OF_PERSON = frozenset({"اداره", "حكومه", "وزاره", "مكتب", "فريق", "حمله"})
+_PRONOUN_MARKERS: Final = frozenset({"انه", "انها", "انهم", "بانه", "بانها", "بانهم"})
+_ORG_OF_PERSON: Final = frozenset({"اداره", "حكومه", "وزاره", "مكتب", "فريق", "حمله"})
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ class _ClauseEnds:
         self.trailing_punct: int = 0  # start of the run of punctuation that ends the token list
 
 
-_CLAUSE_ENDS = _ClauseEnds()
+_CLAUSE_ENDS: Final = _ClauseEnds()
 
 
 def _stop_at(view: SentenceView, j: int, verb_at: set[int], n: int) -> int:
@@ -457,7 +458,7 @@ def _extract_statements(view: SentenceView, article_id: str, state: StatementSta
     return rows
 
 
-_OWN_SOURCES = frozenset(fold_token(w) for w in (
+_OWN_SOURCES: Final = frozenset(fold_token(w) for w in (
     "تقديرات", "تقدير", "بيانات", "أرقام", "إحصاءات", "إحصائيات", "خبراء", "خبير", "محللين", "محللون", "مصادر",
     "مصدر", "مسؤولين", "مسؤول", "دراسة", "تقرير", "تقارير", "معهد", "مركز"))
 
@@ -549,7 +550,7 @@ def _register_names(view: SentenceView, state: StatementState) -> None:
                 state.recent.append(Speaker(full, p.role or role, p.actor_id or actor))
 
 
-_PREPOSITIONS = frozenset({"الي", "من", "عن", "علي"})
+_PREPOSITIONS: Final = frozenset({"الي", "من", "عن", "علي"})
 
 
 def _statement_at(view: SentenceView, m, verbs, article_id: str, state: StatementState,
@@ -664,14 +665,14 @@ def _statement_at(view: SentenceView, m, verbs, article_id: str, state: Statemen
     )
 
 
-_MEDIA_WORDS = frozenset({"صحيفه", "قناه", "وكاله", "موقع", "مجله", "شبكه", "اذاعه", "تلفزيون", "منصه", "برنامج"})
+_MEDIA_WORDS: Final = frozenset({"صحيفه", "قناه", "وكاله", "موقع", "مجله", "شبكه", "اذاعه", "تلفزيون", "منصه", "برنامج"})
 
 
 def _is_media_word(tok) -> bool:
     return tok.folded in _MEDIA_WORDS or any(s in _MEDIA_WORDS for s, _ in tok.variants)
 
 
-_NEW_CLAUSE = frozenset({"قبل", "بينما", "فيما", "حيث", "لكن", "لكنه", "لكنها", "وسط", "في حين"})
+_NEW_CLAUSE: Final = frozenset({"قبل", "بينما", "فيما", "حيث", "لكن", "لكنه", "لكنها", "وسط", "في حين"})
 
 
 def _said_that(view: SentenceView, m, article_id: str, state: StatementState) -> StatementRow | None:
@@ -740,7 +741,7 @@ def _skip_venue(view: SentenceView, k: int, hi: int) -> int:
     return k
 
 
-_AUXILIARIES = frozenset({"قد", "كان", "كانت", "وكان", "وكانت", "قدر"})
+_AUXILIARIES: Final = frozenset({"قد", "كان", "كانت", "وكان", "وكانت", "قدر"})
 
 
 def _aux_subject(view: SentenceView, verb_at: int, state: StatementState) -> Speaker | None:
@@ -924,7 +925,7 @@ def _date_near(view: SentenceView, verb_at: int, content_at: int):
     return None, None
 
 
-_BODY_NOUNS = frozenset(fold_token(w) for w in (
+_BODY_NOUNS: Final = frozenset(fold_token(w) for w in (
     "وزارة", "وزارات", "وزير", "وزيرة", "هيئة", "قيادة", "القيادة", "الوزارة", "الهيئة", "حكومة", "الحكومة",
     "سفارة", "السفارة", "رئاسة", "الرئاسة", "الجيش", "جيش", "القوات", "قوات", "البحرية", "الخارجية", "الدفاع",
     "مجلس", "المجلس", "الأركان", "أركان"))
@@ -951,7 +952,7 @@ def _bare(folded: str) -> str:
     return folded[1:] if folded[:1] in ("و", "ف") and len(folded) > 3 else folded
 
 
-_MINISTRY = frozenset({"وزاره", "وزير", "وزيره"})
+_MINISTRY: Final = frozenset({"وزاره", "وزير", "وزيره"})
 
 
 def _learn_bodies(view: SentenceView, state: StatementState) -> None:
@@ -977,10 +978,10 @@ def _learn_bodies(view: SentenceView, state: StatementState) -> None:
                 state.bodies[body] = actor
 
 
-_PRESS = frozenset(fold_token(w) for w in ("صحيفة", "الصحيفة", "صحف", "موقع", "قناة", "مجلة", "وسائل", "شبكة"))
+_PRESS: Final = frozenset(fold_token(w) for w in ("صحيفة", "الصحيفة", "صحف", "موقع", "قناة", "مجلة", "وسائل", "شبكة"))
 
 
-_INDEPENDENT_ROLES = frozenset(fold_token(w) for w in (
+_INDEPENDENT_ROLES: Final = frozenset(fold_token(w) for w in (
     "باحث", "باحثة", "خبير", "خبيرة", "محلل", "محللة", "أستاذ", "أستاذة", "كاتب", "كاتبة", "صحفي", "صحفية",
     "صحافي", "صحافية", "ناشط", "ناشطة", "مراقب", "مراقبون", "محللون", "خبراء", "باحثون"))
 
@@ -1065,12 +1066,12 @@ def is_role_word(folded: str) -> bool:
     return folded in _ROLE_WORDS
 
 
-_ROLE_WORDS = frozenset(fold_token(w) for w in (
+_ROLE_WORDS: Final = frozenset(fold_token(w) for w in (
     "رئيس", "رئيسة", "وزير", "وزيرة", "متحدث", "متحدثة", "مسؤول", "قائد", "سفير", "مدير", "نائب", "مستشار", "شركة",
     "مجموعة", "معهد", "مركز", "منظمة", "جماعة", "حركة", "بيانات", "أرقام", "تقديرات", "إحصاءات", "مسؤولين"))
 
 
-_QUOTE_PAIRS = (("«", "»"), ("“", "”"))
+_QUOTE_PAIRS: Final = (("«", "»"), ("“", "”"))
 
 
 def _balance_marks(role: str | None) -> str | None:

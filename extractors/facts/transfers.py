@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Final
 
 from extractors.facts.context import SentenceView
 from extractors.mentions.actors import ActorMention, actor_parent, actor_type
@@ -26,8 +27,8 @@ from extractors.text.matcher import PhraseMatcher
 from extractors.text.textnorm import fold_token
 from extractors.values import FrozenValue, Value
 
-_IMPERFECT = ("ي", "ت", "ن")
-CONFIDENCE = {"supply": 0.85, "send": 0.8, "receive": 0.75, "offer": 0.8, "coop": 0.6, "intercept": 0.7,
+_IMPERFECT: Final = ("ي", "ت", "ن")
+CONFIDENCE: Final = {"supply": 0.85, "send": 0.8, "receive": 0.75, "offer": 0.8, "coop": 0.6, "intercept": 0.7,
               "include": 0.6, "exchange": 0.6}
 
 
@@ -60,7 +61,7 @@ class _Lex:
     accusation: frozenset[str]
 
 
-_ORGAN_HEAD_SKIP = frozenset({"الدفاع", "الخارجيه", "المسلحه", "الجويه", "البريه", "البحريه"})
+_ORGAN_HEAD_SKIP: Final = frozenset({"الدفاع", "الخارجيه", "المسلحه", "الجويه", "البريه", "البحريه"})
 
 
 def _is_imperfect(word: str) -> bool:
@@ -68,7 +69,7 @@ def _is_imperfect(word: str) -> bool:
     return word.startswith(_IMPERFECT) and not word.endswith(("ت", "وا")) and len(word) > 2
 
 
-_PRONOUN_CLAUSE = frozenset({"انها", "انه", "بانها", "بانه", "لانها", "لانه"})
+_PRONOUN_CLAUSE: Final = frozenset({"انها", "انه", "بانها", "بانه", "لانها", "لانه"})
 
 
 def _is_noun_form(form: str) -> bool:
@@ -116,16 +117,16 @@ def _lex() -> _Lex:
     )
 
 
-_ONE_CRAFT = frozenset(fold_token(w) for w in ("طائرة", "الطائرة", "سفينة", "السفينة", "مروحية", "المروحية"))
-_CRAFT_WORDS = frozenset(fold_token(w) for w in ("طائرة", "طائرات", "طائرتين", "سفينة", "سفن", "مروحية", "مروحيات",
+_ONE_CRAFT: Final = frozenset(fold_token(w) for w in ("طائرة", "الطائرة", "سفينة", "السفينة", "مروحية", "المروحية"))
+_CRAFT_WORDS: Final = frozenset(fold_token(w) for w in ("طائرة", "طائرات", "طائرتين", "سفينة", "سفن", "مروحية", "مروحيات",
                                                  "شاحنة", "شاحنات", "سفينتين", "طائرتا", "سفينتا"))
-_SAME_MODEL = frozenset({"نفسه", "ذاته", "نفسها", "ذاتها"})  # "من الطراز نفسه" read as a model name by items
-_POLICY_NOUNS = frozenset(fold_token(w) for w in (
+_SAME_MODEL: Final = frozenset({"نفسه", "ذاته", "نفسها", "ذاتها"})  # "من الطراز نفسه" read as a model name by items
+_POLICY_NOUNS: Final = frozenset(fold_token(w) for w in (
     "قيود", "القيود", "حظر", "الحظر", "ضوابط", "قواعد", "سياسة", "قانون", "تراخيص", "رخص", "إرشادات", "لوائح",
     "معايير", "شروط", "تقييد", "منع"))
 # using or holding materiel says who has it; who supplied it comes only from its origin ("أمريكية الصنع")
-_HOLDING = frozenset({"استخدم", "امتلك"})
-_PACKAGE_NOUNS = frozenset(fold_token(w) for w in ("حزمة", "صفقة", "شحنة", "دفعة", "شحنات", "حزم", "صفقات"))
+_HOLDING: Final = frozenset({"استخدم", "امتلك"})
+_PACKAGE_NOUNS: Final = frozenset(fold_token(w) for w in ("حزمة", "صفقة", "شحنة", "دفعة", "شحنات", "حزم", "صفقات"))
 
 
 def find_triggers(view: SentenceView) -> list[Trigger]:
@@ -178,7 +179,7 @@ def find_triggers(view: SentenceView) -> list[Trigger]:
     return out
 
 
-_PLACE_NOUNS = frozenset({"العاصمه", "عاصمه", "مدينه", "المدينه", "ميناء", "مطار", "قاعده", "جزيره", "اقليم", "منطقه",
+_PLACE_NOUNS: Final = frozenset({"العاصمه", "عاصمه", "مدينه", "المدينه", "ميناء", "مطار", "قاعده", "جزيره", "اقليم", "منطقه",
                           "شركه", "الشركه", "شركات", "مجموعه", "مؤسسه"})  # and company heads: "مع شركة هانوا"
 
 
@@ -232,8 +233,8 @@ def _role(view: SentenceView, a: ActorMention) -> str:
     return "bare"
 
 
-_OPEN_QUOTES = frozenset({"\"", "«", "“"})
-_CLOSE_QUOTES = frozenset({"\"", "»", "”"})
+_OPEN_QUOTES: Final = frozenset({"\"", "«", "“"})
+_CLOSE_QUOTES: Final = frozenset({"\"", "»", "”"})
 
 
 def _place_dest(view: SentenceView, lo: int, hi: int) -> str | None:
@@ -351,12 +352,12 @@ def _status(view: SentenceView, t: Trigger, lo: int) -> str | None:
     return status
 
 
-_DEAL_NOUNS = frozenset(fold_token(w) for w in (
+_DEAL_NOUNS: Final = frozenset(fold_token(w) for w in (
     "صفقة", "صفقات", "عقد", "عقدا", "عقدين", "عقود", "اتفاقية", "اتفاقيات", "اتفاق", "اتفاقا", "مذكرة", "طلبية",
     "تعاقدت", "تعاقد", "التعاقد", "تتعاقد", "يتعاقد"))
 
 
-_URGING = frozenset(fold_token(w) for w in (
+_URGING: Final = frozenset(fold_token(w) for w in (
     "حث", "حثت", "يحث", "تحث", "طالب", "طالبت", "يطالب", "تطالب", "دعا", "دعت", "يدعو", "تدعو", "ناشد", "ناشدت",
     "يناشد", "تناشد", "حثا", "طالبا", "دعوا"))
 
@@ -374,7 +375,7 @@ def _urged(view: SentenceView, t: Trigger) -> tuple[str, str] | None:
     return None
 
 
-_ASKING = frozenset(fold_token(w) for w in ("طلب", "طلبت", "طلبنا", "يطلب", "تطلب", "نطلب", "طالب", "طالبت", "طالبنا"))
+_ASKING: Final = frozenset(fold_token(w) for w in ("طلب", "طلبت", "طلبنا", "يطلب", "تطلب", "نطلب", "طالب", "طالبت", "طالبنا"))
 
 
 def _head_before(view: SentenceView, a: ActorMention) -> int:
@@ -385,7 +386,7 @@ def _head_before(view: SentenceView, a: ActorMention) -> int:
     return k
 
 
-_PAIR_WORDS = frozenset(fold_token(w) for w in (
+_PAIR_WORDS: Final = frozenset(fold_token(w) for w in (
     "البلدين", "البلدان", "الجانبين", "الجانبان", "الطرفين", "الطرفان", "بلديهما", "الدولتين", "الدولتان"))
 
 
@@ -401,8 +402,8 @@ def _under_deal(view: SentenceView, t: Trigger) -> bool:
                for k in range(max(lo, t.start - 25), t.start))
 
 
-_INTENT = frozenset(fold_token(w) for w in ("تنوي", "ينوي", "تعتزم", "يعتزم", "تخطط", "يخطط", "تستعد", "يستعد"))
-_DELAY = frozenset(fold_token(w) for w in ("تأخر", "تاخر", "تأجل", "تأجيل", "تأخير", "علق", "علقت", "جمد", "جمدت",
+_INTENT: Final = frozenset(fold_token(w) for w in ("تنوي", "ينوي", "تعتزم", "يعتزم", "تخطط", "يخطط", "تستعد", "يستعد"))
+_DELAY: Final = frozenset(fold_token(w) for w in ("تأخر", "تاخر", "تأجل", "تأجيل", "تأخير", "علق", "علقت", "جمد", "جمدت",
                                            "تعليق", "تجميد", "توقف", "أوقفت"))
 
 
@@ -469,7 +470,7 @@ def _items_for(view: SentenceView, triggers: list[Trigger], k: int) -> list[Item
     return keep
 
 
-_LIST_GOES_ON = frozenset({"وكذلك", "كذلك", "و", "اضافه", "فضلا", "بما", "خصوصا", "خاصه", "مثل", "منها", "الي", "جانب",
+_LIST_GOES_ON: Final = frozenset({"وكذلك", "كذلك", "و", "اضافه", "فضلا", "بما", "خصوصا", "خاصه", "مثل", "منها", "الي", "جانب",
                            "بينها", "ومنها", "لا", "سيما", "لاسيما", "بالاضافه", "علاوه"})
 
 
@@ -497,8 +498,8 @@ def _item_range_end(view: SentenceView, lo: int, hi: int) -> int:
     return hi
 
 
-_NEW_CLAUSE = frozenset({"وهي", "وهو", "وهم", "وهما", "وهذه", "وهذا", "وذلك", "التي", "الذي", "والتي", "والذي"})
-_ATTRIBUTION = frozenset({"وفقا", "وفق", "بحسب", "حسب", "نقلا", "طبقا"})
+_NEW_CLAUSE: Final = frozenset({"وهي", "وهو", "وهم", "وهما", "وهذه", "وهذا", "وذلك", "التي", "الذي", "والتي", "والذي"})
+_ATTRIBUTION: Final = frozenset({"وفقا", "وفق", "بحسب", "حسب", "نقلا", "طبقا"})
 
 
 def _role_search_end(view: SentenceView, t: Trigger, nxt: int) -> int:
@@ -821,13 +822,13 @@ def extract_transfers(view: SentenceView, article_id: str, prev_flow: dict) -> l
     return list(rows.values())
 
 
-_FRAME_NOUNS = frozenset(fold_token(w) for w in (
+_FRAME_NOUNS: Final = frozenset(fold_token(w) for w in (
     "صفقة", "حزمة", "شحنة", "شحنات", "عقد", "دفعة", "دفعات", "مساعدات", "اتفاقية", "اتفاق", "طلبية", "صفقات",
     "الصفقة", "الحزمة", "الشحنة", "الشحنات", "العقد", "الدفعة", "الدفعات", "المساعدات", "الاتفاقية", "الاتفاق",
     "الطلبية", "الصفقات", "الحمولة", "حمولة"))
 
 
-_PASSIVE_AUX = frozenset(fold_token(w) for w in ("تم", "تمت", "يتم", "سيتم", "جرى", "يجري", "جري"))
+_PASSIVE_AUX: Final = frozenset(fold_token(w) for w in ("تم", "تمت", "يتم", "سيتم", "جرى", "يجري", "جري"))
 
 
 def _agentless(view: SentenceView, flow: _Flow) -> bool:

@@ -7,13 +7,14 @@ are not the subject of a verb; names, capitals, seats of power and plural demony
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Final
 
 from extractors.mentions.gazetteer import ambiguous_aliases, blocking_phrases, load_actors, load_aliases, load_persons
 from extractors.text.matcher import PhraseMatcher
 from extractors.text.tokens import Token
 from extractors.values import Value
 
-ADJECTIVE_KINDS = frozenset({"demonym_m", "demonym_f"})
+ADJECTIVE_KINDS: Final = frozenset({"demonym_m", "demonym_f"})
 # actors whose mention means "the West" as a bloc only in the plural/adjective sense are handled by data.
 
 
@@ -70,9 +71,15 @@ def _matcher() -> PhraseMatcher:
     return PhraseMatcher(entries)
 
 
+_TYPE_OF: Final[dict[str, str]] = {}  # actor id -> type, filled from load_actors on first use
+
+
 def actor_type(actor_id: str) -> str | None:
-    actor = load_actors().get(actor_id)
-    return actor.actor_type if actor else None
+    """The actor's type (None for an unknown id). A dict of plain strings: called for every mention, and
+    load_actors (an lru_cache call) plus the Actor attribute were generic Python calls from compiled code."""
+    if not _TYPE_OF:
+        _TYPE_OF.update({actor.actor_id: actor.actor_type for actor in load_actors().values()})
+    return _TYPE_OF.get(actor_id)
 
 
 def actor_parent(actor_id: str) -> str | None:

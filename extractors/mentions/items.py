@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Final
 
 from extractors.mentions.actors import ActorMention
 from extractors.mentions.quantities import Quantity, unit_forms
@@ -19,29 +20,29 @@ def _folded_set(*words: str) -> frozenset[str]:
     return frozenset(fold_token(w) for w in words)
 
 
-_AIRCRAFT_BARE = _folded_set("طائرة", "طائرات", "طائرتين")
-_DRONE_WORDS = _folded_set("مسيرة", "مسيرات", "المسيرة", "المسيرات", "طيار", "مسيرتين")
-_NOT_MILITARY_AIR = _folded_set("نقل", "ركاب", "مدنية", "شحن", "الركاب", "المدنية")
-_TRAINER = _folded_set("تدريب", "التدريب")
-_HELI = _folded_set("هليكوبتر", "مروحية")
-_AGAINST = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط", "مضادة", "المضادة", "مضاد", "المضاد",
+_AIRCRAFT_BARE: Final = _folded_set("طائرة", "طائرات", "طائرتين")
+_DRONE_WORDS: Final = _folded_set("مسيرة", "مسيرات", "المسيرة", "المسيرات", "طيار", "مسيرتين")
+_NOT_MILITARY_AIR: Final = _folded_set("نقل", "ركاب", "مدنية", "شحن", "الركاب", "المدنية")
+_TRAINER: Final = _folded_set("تدريب", "التدريب")
+_HELI: Final = _folded_set("هليكوبتر", "مروحية")
+_AGAINST: Final = _folded_set("ضد", "لمواجهة", "لصد", "لمكافحة", "لاعتراض", "لإسقاط", "مضادة", "المضادة", "مضاد", "المضاد",
                        "مضادا")
-_MODEL_AFTER = _folded_set("طراز", "نوع", "الطراز", "طرازي", "طرازات")
-_SHIP_BARE = _folded_set("سفينة", "سفن", "سفينتين", "زورق", "زوارق", "قوارب", "زورقا", "سفينتان")
+_MODEL_AFTER: Final = _folded_set("طراز", "نوع", "الطراز", "طرازي", "طرازات")
+_SHIP_BARE: Final = _folded_set("سفينة", "سفن", "سفينتين", "زورق", "زوارق", "قوارب", "زورقا", "سفينتان")
 # a bare ship or boat word is a naval vessel only with a word saying it is a military one
-_NAVAL_CUES = _folded_set("حربية", "الحربية", "حربيتين", "عسكرية", "العسكرية", "عسكريتين", "دورية", "الدورية", "قتالية",
+_NAVAL_CUES: Final = _folded_set("حربية", "الحربية", "حربيتين", "عسكرية", "العسكرية", "عسكريتين", "دورية", "الدورية", "قتالية",
                           "القتالية", "هجومية", "الهجومية", "إنزال", "الإنزال", "البحرية", "بحرية", "مسلحة", "المسلحة")
-_PIECES = _folded_set("وحدة", "وحدات", "قطعة", "قطع", "نسخة", "نسخ")
-_CONTAINER_WORDS = _folded_set("حاوية", "حاويات", "الحاويات", "حاويتين")
-_BALLISTIC = _folded_set("الباليستية", "باليستية", "البالستية", "بالستية", "الباليستي", "باليستي")
-_VERSION_WORDS = _folded_set("الجيل", "جيل", "النسخة", "نسخة", "المعيار", "معيار", "الإصدار", "إصدار", "المطور",
+_PIECES: Final = _folded_set("وحدة", "وحدات", "قطعة", "قطع", "نسخة", "نسخ")
+_CONTAINER_WORDS: Final = _folded_set("حاوية", "حاويات", "الحاويات", "حاويتين")
+_BALLISTIC: Final = _folded_set("الباليستية", "باليستية", "البالستية", "بالستية", "الباليستي", "باليستي")
+_VERSION_WORDS: Final = _folded_set("الجيل", "جيل", "النسخة", "نسخة", "المعيار", "معيار", "الإصدار", "إصدار", "المطور",
                              "المطورة", "المحدث", "المحدثة", "الطراز", "بنسخة", "بمعيار")
-_AIRCRAFT_CATEGORIES = frozenset({"combat_aircraft", "trainer_aircraft", "helicopters", "drones"})
-_CONSTRUCT_HEADS = _folded_set("مكونات", "قطع", "أجزاء")
-_GENERIC_CATEGORIES = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
-_CURRENCIES = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
-_CONTAINERS = frozenset({"container", "shipment", "batch", "ton"})
-_TONS = unit_forms("ton")
+_AIRCRAFT_CATEGORIES: Final = frozenset({"combat_aircraft", "trainer_aircraft", "helicopters", "drones"})
+_CONSTRUCT_HEADS: Final = _folded_set("مكونات", "قطع", "أجزاء")
+_GENERIC_CATEGORIES: Final = frozenset({"missiles", "weapons", "military_equipment", "combat_aircraft"})
+_CURRENCIES: Final = frozenset({"usd", "eur", "gbp", "rub", "cny", "sar", "aed", "try", "irr", "jpy", "inr"})
+_CONTAINERS: Final = frozenset({"container", "shipment", "batch", "ton"})
+_TONS: Final = unit_forms("ton")
 
 
 class ItemMention(Value):
@@ -69,7 +70,7 @@ def _items() -> PhraseMatcher:
     return PhraseMatcher([(r["phrase"], r["category"]) for r in load_csv("items.csv")])
 
 
-MODEL_FILES = ("item_models.csv", "weapon_systems.csv")  # named models; the gazetteer beside the hand-kept list
+MODEL_FILES: Final = ("item_models.csv", "weapon_systems.csv")  # named models; the gazetteer beside the hand-kept list
 
 
 def _model_rows() -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 from extractors.mentions.actors import ActorMention, actor_type
 from extractors.text.lexicon import load_csv, load_yaml
@@ -17,12 +18,12 @@ from extractors.text.textnorm import fold_token
 from extractors.text.tokens import Token
 from extractors.values import Value
 
-MAX_NAME_TOKENS = 3
-NOT_NAME_NOUNS = frozenset(fold_token(w) for w in (
+MAX_NAME_TOKENS: Final = 3
+NOT_NAME_NOUNS: Final = frozenset(fold_token(w) for w in (
     "صحيفة", "قناة", "وكالة", "موقع", "مجلة", "شبكة", "إذاعة", "تلفزيون", "منصة", "بيان", "تصريحات", "مقابلة",
     "تقرير", "مصدر", "مصادر", "مسؤول", "مسؤولون", "وزارة", "حكومة", "شركة", "الشركة"))
-_JOINERS_NEXT = frozenset(fold_token(w) for w in ("عبد", "أبو", "ابو", "بن", "ابن", "آل", "أم"))
-_NAME_JOINERS = frozenset({"عبد", "بن", "ابن", "ابو", "أبو", "دي", "دو", "فان", "فون", "ال"})
+_JOINERS_NEXT: Final = frozenset(fold_token(w) for w in ("عبد", "أبو", "ابو", "بن", "ابن", "آل", "أم"))
+_NAME_JOINERS: Final = frozenset({"عبد", "بن", "ابن", "ابو", "أبو", "دي", "دو", "فان", "فون", "ال"})
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Final
 from urllib.parse import urlsplit
 
-from extractors.mentions.dates import S0, WEEKDAYS, S, alternation, find_dates, fold_plain
+from extractors.mentions.dates import S0, WEEKDAYS, DateMention, S, alternation, find_dates, fold_plain
 
-HEAD_LINES = 20  # a date line is looked for in the first lines only
+HEAD_LINES: Final = 20  # a date line is looked for in the first lines only
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
 # "published" labels (folded). ``نشر`` alone also covers نُشر / نشر في / نشر بتاريخ / نشرت.
@@ -20,22 +21,22 @@ _PUB_LABEL = (
     rf"|(?i:published(?:{S}on)?|posted(?:{S}on)?|publish(?:ed)?{S}date|date(?:{S}published)?))"
 )
 _UPD_LABEL = rf"(?:اخر{S}تحديث|تاريخ{S}التحديث|تم{S}التحديث|تحديث|محدث|(?i:last{S}updated|updated(?:{S}on)?|modified))"
-_PUB_LINE_RE = re.compile(rf"^{S0}[-•|*]?{S0}{_PUB_LABEL}{S0}[:：\-–|]?{S0}")
-_UPD_RE = re.compile(_UPD_LABEL)
-_UPD_LINE_RE = re.compile(rf"^{S0}[-•|*]?{S0}{_UPD_LABEL}{S0}[:：\-–|]?{S0}")
-_LABEL_ONLY_RE = re.compile(rf"^{S0}(?:{_PUB_LABEL}|{_UPD_LABEL}){S0}[:：\-–|]?{S0}$")
+_PUB_LINE_RE: Final = re.compile(rf"^{S0}[-•|*]?{S0}{_PUB_LABEL}{S0}[:：\-–|]?{S0}")
+_UPD_RE: Final = re.compile(_UPD_LABEL)
+_UPD_LINE_RE: Final = re.compile(rf"^{S0}[-•|*]?{S0}{_UPD_LABEL}{S0}[:：\-–|]?{S0}")
+_LABEL_ONLY_RE: Final = re.compile(rf"^{S0}(?:{_PUB_LABEL}|{_UPD_LABEL}){S0}[:：\-–|]?{S0}$")
 # what may surround a date on a date-only line: times, am/pm, GMT/UTC, weekday names are part of the mention
-_DATE_LINE_NOISE_RE = re.compile(
+_DATE_LINE_NOISE_RE: Final = re.compile(
     rf"\d{{1,2}}:\d{{2}}(?::\d{{2}})?|(?<!\w)(?:ص|م|صباحا|مساء|(?i:am|pm|gmt|utc)|بتوقيت{S}\S+|الساعه)(?!\w)"
     r"|[\s\-–|,،.:()+/]"
 )
-_MAX_LABEL_LINE = 120
-_GAP_RE = re.compile(
+_MAX_LABEL_LINE: Final = 120
+_GAP_RE: Final = re.compile(
     rf"(?:{S0}(?:في|يوم|الساعه|{alternation(list(WEEKDAYS))})(?!\w)|\d{{1,2}}:\d{{2}}(?::\d{{2}})?|(?<!\w)(?:ص|م|(?i:am|pm))(?!\w)"
     rf"|[\s:：\-–|,،])*"
 )  # between a label and its date: weekday, في/يوم, a time of day ("نُشر: 11:05-11 أبريل 2022"), punctuation
 
-_URL_PATTERNS = (
+_URL_PATTERNS: Final = (
     re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?=/|$|[^\d])"),
     re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d{2})-(\d{2})(?!\d)"),
     re.compile(r"(?<![\d])((?:19|20)\d\d)(\d{2})(\d{2})(?!\d)"),
@@ -59,19 +60,33 @@ def parse_iso_date(value: str | None) -> date | None:
 
 # An absolute day date always has a year, and a year is digits (Arabic-Indic ones fold to ASCII): a line
 # without any decimal digit cannot hold one, and the date scan is skipped.
-_ANY_DIGIT = re.compile(r"\d")
+_ANY_DIGIT: Final = re.compile(r"\d")
+
+
+_LINE_DATES: Final[dict[str, list[DateMention]]] = {}  # a line (times blanked) -> find_dates(line, None)
+
+
+def _line_dates(line: str) -> list[DateMention]:
+    """``find_dates(line, None)``, remembered for the last lines: find_publication_date and segmentation's
+    is_date_line read the same head lines (callers never change the list)."""
+    found = _LINE_DATES.get(line)
+    if found is None:
+        if len(_LINE_DATES) >= 64:
+            _LINE_DATES.clear()
+        found = _LINE_DATES[line] = find_dates(line, None)
+    return found
 
 
 def _first_day_date(text: str) -> date | None:
     if _ANY_DIGIT.search(text) is None:
         return None
-    for mention in find_dates(_blank_times(text), None):
+    for mention in _line_dates(_blank_times(text)):
         if mention.kind == "absolute" and mention.granularity == "day" and mention.value is not None:
             return mention.value
     return None
 
 
-_TIME_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+_TIME_RE: Final = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 
 
 def _blank_times(line: str) -> str:
@@ -85,7 +100,7 @@ def _date_after_label(line: str, label_end: int) -> date | None:
     if _ANY_DIGIT.search(line) is None:
         return None
     line = _blank_times(line)
-    for mention in find_dates(line, None):
+    for mention in _line_dates(line):
         if mention.kind != "absolute" or mention.granularity != "day" or mention.value is None:
             continue
         gap = fold_plain(line[:mention.start])[label_end:]
@@ -98,7 +113,7 @@ def _is_date_only(line: str) -> bool:
     if _ANY_DIGIT.search(line) is None:
         return False
     line = _blank_times(line)
-    mentions = find_dates(line, None)
+    mentions = _line_dates(line)
     if not mentions or mentions[0].granularity != "day" or mentions[0].kind != "absolute":
         return False
     rest = fold_plain(line[:mentions[0].start] + " " + line[mentions[0].end:])
@@ -110,7 +125,9 @@ def date_from_line(line: str) -> date | None:
     if len(line) > _MAX_LABEL_LINE:
         return None  # a paragraph, not a date line
     folded = fold_plain(line)
-    upd = _UPD_RE.search(folded)
+    # every update label holds "حد" (تحديث، محدث) or, in English, a "d" (updated, modified; folded lines are
+    # lower case): without either the search cannot match, and is skipped
+    upd = _UPD_RE.search(folded) if "حد" in folded or "d" in folded else None
     if upd is not None and upd.start() <= 2:
         return None
     head = line[:upd.start()] if upd is not None else line  # "نشر في X | آخر تحديث Y" -> X

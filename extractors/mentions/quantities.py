@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Final
 
 from extractors.mentions.dates import (
     BOUNDARY,
@@ -55,7 +56,7 @@ for _r in load_lexicon("number_words.csv"):
     _WORDS[" ".join(fold_plain(_r["word"]).split())] = (_r["kind"], int(_r["value"]),
                                                          int(_r["max"]) if _r["max"] else None)
 
-_NOUN_UNITS: dict[str, str] = {}  # folded noun form (with and without ال) -> unit
+_NOUN_UNITS: Final[dict[str, str]] = {}  # folded noun form (with and without ال) -> unit
 _DUALS: dict[str, str] = {}
 for _r in load_lexicon("quantity_units.csv"):
     _unit = _r["unit"]
@@ -77,12 +78,12 @@ def unit_forms(unit: str) -> frozenset[str]:
     return frozenset(f.removeprefix("ال") for f, u in _NOUN_UNITS.items() if u == unit)
 
 
-_MODIFIERS: dict[str, str] = {" ".join(fold_plain(r["phrase"]).split()): r["effect"]
+_MODIFIERS: Final[dict[str, str]] = {" ".join(fold_plain(r["phrase"]).split()): r["effect"]
                               for r in load_lexicon("quantity_modifiers.csv")}
-_BLOCKERS: set[str] = {fold_plain(r["word"]) for r in load_lexicon("quantity_blockers.csv")}
+_BLOCKERS: Final[set[str]] = {fold_plain(r["word"]) for r in load_lexicon("quantity_blockers.csv")}
 
 # words that end a clause rather than name what is counted (for the fallback noun after a bare number)
-_STOPWORDS = set(
+_STOPWORDS: Final = set(
     "من في علي الي عن مع او و ثم ان انه التي الذي الذين حتي منذ قبل بعد خلال عند لدي بين ضد نحو حول كما "
     "كان كانت قد لا لم لن ما هذا هذه ذلك تلك هو هي هم صباحا مساء ظهرا فجرا ليلا عصرا ص م فوق تحت داخل خارج "
     "امام خلف عبر ضمن لدي الف اخري اخرين".split()
@@ -96,7 +97,7 @@ _NOUN = rf"(?:{alternation(list(_NOUN_UNITS))})(?!\w)"
 _MOD = rf"(?:{alternation([m for m, e in _MODIFIERS.items() if e != 'approx_after'])})(?!\w)"
 _ANCHOR = rf"(?=\d|(?:{alternation(list(_WORDS) + [m.split()[0] for m in _MODIFIERS] + list(_DUALS))})(?!\w)|(?:من|بين){S}\S)"
 
-_QTY_RE = re.compile(
+_QTY_RE: Final = re.compile(
     BOUNDARY + r"(?:[وفبل](?=\w))?" + _ANCHOR + r"(?:"
     rf"(?P<range>(?:بين|من){S}(?P<r1>{_NUM}){S0}(?:و|الي|حتي|-|–){S0}(?P<r2>{_NUM}))"
     rf"|(?:(?P<mod>{_MOD}){S0})?(?P<num>{_NUM})"
@@ -104,12 +105,12 @@ _QTY_RE = re.compile(
     r")"
     rf"(?P<np>{S}(?:من{S})?(?P<noun>{_NOUN})|{S}(?P<noun2>[^\W\d_A-Za-z]{{2,}}))?"
 )
-_NUM_ONLY = re.compile(rf"(?:{_NUM})")
-_SPACE = re.compile(r"\s")
-_NUMTOK = re.compile(rf"\d+(?:[.,]\d+)*|{_W}")
+_NUM_ONLY: Final = re.compile(rf"(?:{_NUM})")
+_SPACE: Final = re.compile(r"\s")
+_NUMTOK: Final = re.compile(rf"\d+(?:[.,]\d+)*|{_W}")
 _PERCENT = alternation([fold_plain(p) for p in ("في المئة", "في المائة", "بالمئة", "بالمائة", "المئة", "%")])
-_AFTER_BLOCK = re.compile(rf"{S0}(?:(?:{_PERCENT})|[:/\-]{S0}\d|م(?!\w)|{MONTH_RE_SOURCE})")
-_APPROX_AFTER = re.compile(rf"(?:{S}[^\W\d_]+)?{S}تقريبا(?!\w)")  # one adjective may come between
+_AFTER_BLOCK: Final = re.compile(rf"{S0}(?:(?:{_PERCENT})|[:/\-]{S0}\d|م(?!\w)|{MONTH_RE_SOURCE})")
+_APPROX_AFTER: Final = re.compile(rf"(?:{S}[^\W\d_]+)?{S}تقريبا(?!\w)")  # one adjective may come between
 
 # ---------------------------------------------------------------------------------------------------------
 # Number parsing

@@ -61,24 +61,36 @@ class _Node:
 
     def longest(self, toks: list[Token], j: int, depth: int) -> tuple[int, int, tuple[str, ...], Any] | None:
         """(length, order, key, value) of the longest entry through this node matching ``toks[j:]``; among
-        equally long ones the earliest listed."""
+        equally long ones the earliest listed. (The best is the largest (length, -order): unique, whatever
+        order the children are tried in.)"""
         entry = self.entry
-        best = None if entry is None else (depth, *entry)
+        best = None if entry is None else (depth, entry[0], entry[1], entry[2])
         if j >= len(toks):
             return best
         tok = toks[j]
-        nodes = self.by_word.get(tok.folded, [])
+        nodes = self.by_word.get(tok.folded)
+        if nodes is not None:
+            for node in nodes:
+                best = node._better(toks, j, depth, best)
         by_stem = self.by_stem
         for stem in tok.tailset:
             more = by_stem.get(stem)
             if more:
-                nodes = nodes + more
-        for node in nodes:
-            found = node.longest(toks, j + 1, depth + 1) if node.children else (
-                None if node.entry is None else (depth + 1, *node.entry))
-            if found is not None and (best is None or found[0] > best[0]
-                                      or (found[0] == best[0] and found[1] < best[1])):
-                best = found
+                for node in more:
+                    best = node._better(toks, j, depth, best)
+        return best
+
+    def _better(self, toks: list[Token], j: int, depth: int, best: tuple[int, int, tuple[str, ...], Any] | None
+                ) -> tuple[int, int, tuple[str, ...], Any] | None:
+        """``best``, or the longest entry through this child (which matched ``toks[j]``) when it is better."""
+        if self.children:
+            found = self.longest(toks, j + 1, depth + 1)
+        else:
+            entry = self.entry
+            found = None if entry is None else (depth + 1, entry[0], entry[1], entry[2])
+        if found is not None and (best is None or found[0] > best[0]
+                                  or (found[0] == best[0] and found[1] < best[1])):
+            return found
         return best
 
 
@@ -137,8 +149,9 @@ class PhraseMatcher:
             node = roots.get(key0)
             if node is None:
                 continue
+            entry = node.entry
             found = node.longest(toks, i + 1, 1) if node.children else (
-                (1, *node.entry) if node.entry is not None else None)
+                (1, entry[0], entry[1], entry[2]) if entry is not None else None)
             if found is not None and (best is None or found[0] > best[0]):
                 best, best_prefix = found, prefix
         if best is None:

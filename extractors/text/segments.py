@@ -23,25 +23,28 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 import regex
 
 from extractors.text.lexicon import load_yaml
-from extractors.text.textnorm import fold, fold_token
+from extractors.text.textnorm import edge_split, fold, fold_token
 from extractors.values import Value
 
-_TICKER = "عاجل"
-_COLON = re.compile(r"[:：]")
-_HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
-_WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”»’']?\s+")
-_HEADLINE_MAX_WORDS = 22
+_TICKER: Final = "عاجل"
+_COLON: Final = re.compile(r"[:：]")
+_HAS_DIGIT: Final = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+_WORDS: Final = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+# a sentence end: the closing punctuation, then (group 1, the gap between two sentences) an optional closing
+# quote and blanks. Starting with the punctuation class (not a lookbehind) lets the engine scan to it quickly.
+_SENTENCE_END: Final = re.compile(r"[.!?؟]([\"”»’']?\s+)")
+_HEADLINE_MAX_WORDS: Final = 22
 # Longest stretch of text handed to the extractors as one sentence. Real sentences stay far below it (the longest
 # in the seeds and the 36-page corpus: 650 characters); a run-on text with no full stop (a scraped list, a
 # page of repeated verbs) is cut into windows of at most this size, so the rules, some of which look across
 # the whole sentence for each trigger, cost linear time in the article's length.
-MAX_SENTENCE_CHARS = 1000
-_CLOSERS = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
+MAX_SENTENCE_CHARS: Final = 1000
+_CLOSERS: Final = (".", "!", "\u061f.", ".\"", ".”", ".»", "\".", "”.", "».", ":")
 
 
 class Sentence(Value):
@@ -141,10 +144,21 @@ def is_headline_like(line: str) -> bool:
     if len(chunks) > _HEADLINE_MAX_WORDS + 8:
         return False
     # words: a blank-separated chunk of letters/digits is one; others are counted by the pattern
-    if sum(1 if c.isalnum() else len(_WORDS.findall(c)) for c in chunks) > _HEADLINE_MAX_WORDS:
+    if sum(1 if c.isalnum() else _word_count(c) for c in chunks) > _HEADLINE_MAX_WORDS:
         return False
     stripped = line.rstrip()
     return not stripped.endswith(_CLOSERS)
+
+
+def _word_count(chunk: str) -> int:
+    """Words (runs of letters, marks and digits) in a blank-free chunk: a word with punctuation at its edges
+    ("قال:"، "«نعم»") is one, punctuation alone none, without running the pattern (see textnorm.tokenize)."""
+    i, j = edge_split(chunk)
+    if i == j:
+        return 0
+    if chunk[i:j].isalnum():
+        return 1
+    return len(_WORDS.findall(chunk))
 
 
 def starts_with_continuation(line: str) -> bool:
@@ -163,7 +177,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
-        end = m.start() + len(m.group(0).rstrip())
+        end = m.start(1) + len(m.group(1).rstrip())
         chunk = text[pos:end]
         if _open_quote(chunk) and len(chunk) < 600:
             continue

@@ -9,14 +9,15 @@ splitting; we only align its tokens back to character offsets so evidence keeps 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
 from extractors.text.textnorm import fold_token, tokenize
 
 # proclitic sequences, longest first; "ال" handled separately so "لل" (ل + ال) works too.
-_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
-PUNCT = set(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
+_PREFIXES: Final = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+PUNCT: Final = set(".,،؛;:!?؟\"'«»“”‘’()[]{}-–—…/\\|*")
 QUOTES_OPEN = set("\"«“‘'")
 QUOTES_CLOSE = set("\"»”’'")
 
@@ -112,9 +113,15 @@ class _Analysis:
 
     def __init__(self, raw: str) -> None:
         folded = fold_token(raw)
-        keys = keys_of(folded)
+        keys: tuple[tuple[str, str], ...]
+        variants: tuple[tuple[str, str], ...]
+        if folded.isascii() and folded.isdigit():  # a number (mostly new ones): no proclitic, no article
+            keys = variants = ((folded, ""),)
+        else:
+            keys = keys_of(folded)
+            variants = variants_of(folded)
         self.folded = folded
-        self.variants = variants_of(folded)
+        self.variants = variants
         self.keys = keys
         self.keyset = frozenset(k for k, _ in keys)
         self.tailset = frozenset(k for k, p in keys if p in ("", "ال", "و", "وال"))
@@ -122,8 +129,8 @@ class _Analysis:
         self.lexicons = FirstWords.of(self.keyset)
 
 
-_ANALYSED: dict[str, _Analysis] = {}  # token text -> analysis; emptied when a lexicon registers (new bits)
-_ANALYSED_MAX = 200_000  # distinct token texts kept (emptied when full: a bound on memory, not an LRU)
+_ANALYSED: Final[dict[str, _Analysis]] = {}  # token text -> analysis; emptied when a lexicon registers (new bits)
+_ANALYSED_MAX: Final = 200_000  # distinct token texts kept (emptied when full: a bound on memory, not an LRU)
 
 
 def _analyse(raw: str) -> _Analysis:
@@ -136,12 +143,13 @@ def _analyse(raw: str) -> _Analysis:
 
 
 @mypyc_attr(native_class=False)
-class TokenList(list):
+class TokenList(list[Token]):
     """A sentence's tokens plus, per lexicon, the positions where one of its entries can start: computed on
     first use and kept, since several extractors look up the same lexicon in the same sentence."""
 
     version = -1  # FirstWords.version when the tokens were analysed
     _lexicons: int | None = None
+    _token_bits: list[int] | None = None  # each token's lexicons bits (set by tokens_of, with _lexicons)
     _keys: frozenset[str] | None = None
     _starts: dict[frozenset[str], list[int]] | None = None
     actors_cache: list | None = None  # find_actors over the whole list, computed once
@@ -199,7 +207,13 @@ def start_positions(toks: TokenList, firsts: frozenset[str], bit: int = 0) -> li
     found = cache.get(firsts)
     if found is None:
         if bit and toks.version == FirstWords.version:
-            found = [i for i, t in enumerate(toks) if t.lexicons & bit] if lexicon_bits(toks) & bit else []
+            token_bits = toks._token_bits
+            if not lexicon_bits(toks) & bit:
+                found = []
+            elif token_bits is not None:
+                found = [i for i, b in enumerate(token_bits) if b & bit]
+            else:
+                found = [i for i, t in enumerate(toks) if t.lexicons & bit]
         else:
             common = firsts & all_keys(toks)
             found = [i for i, t in enumerate(toks) if not common.isdisjoint(t.keyset)] if common else []
@@ -218,8 +232,10 @@ def sentence_tokens(text: str) -> TokenList:
 def tokens_of(text: str, base: int = 0) -> TokenList:
     """Tokenise ``text`` (the camel-tools split, see ``textnorm.tokenize``) with offsets relative to ``base``
     and matching variants."""
-    out = TokenList()
-    out.version = FirstWords.version
+    version = FirstWords.version
+    tokens: list[Token] = []
+    token_bits: list[int] = []
+    bits = 0
     end = 0
     for raw in tokenize(text):
         # only blanks lie between tokens (the pattern takes every other character), so the next occurrence
@@ -227,6 +243,14 @@ def tokens_of(text: str, base: int = 0) -> TokenList:
         start = text.find(raw, end)
         end = start + len(raw)
         a = _analyse(raw)
-        out.append(Token(raw, base + start, base + end, a.folded, a.variants, a.keys, a.keyset, a.tailset,
-                         a.is_punct, a.lexicons))
+        tokens.append(Token(raw, base + start, base + end, a.folded, a.variants, a.keys, a.keyset, a.tailset,
+                            a.is_punct, a.lexicons))
+        token_bits.append(a.lexicons)
+        bits |= a.lexicons
+    # built as a plain list (TokenList.append is a generic method call from compiled code), with the lexicon
+    # bits lexicon_bits and start_positions would otherwise compute from the tokens
+    out = TokenList(tokens)
+    out.version = version
+    out._lexicons = bits
+    out._token_bits = token_bits
     return out
