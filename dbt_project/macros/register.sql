@@ -25,7 +25,7 @@
     +50-file run). A cluster is touched when one of its claims is new (fct_claims.batch_id past the mart's
     `last_batch_id`), when an article of a story one of its claims belongs to is new (a copy can change the
     story's credited origin), or when its claims no longer add up to its row (an edited article's claims
-    were dropped). Clusters left with no claim at all are deleted (post-hook). With the vars `as_of` /
+    were dropped). Clusters left with no claim at all yield no row here and are deleted by the post-hook. With the vars `as_of` /
     `ingested_by` the model is compiled whole (`mirsad register --as-of` runs it as a query). -#}
 {% macro register_incremental() -%}
     {%- if not is_incremental() or var('as_of', none) or var('ingested_by', none) -%}
@@ -53,8 +53,6 @@
         union
         select c.cluster_id from counted as c join {{ this }} as t on t.{{ key }} = c.cluster_id
         where t.n_mentions <> c.n
-        union
-        select {{ key }} from {{ this }} where {{ key }} not in (select cluster_id from counted)
     )
     {%- endif -%}
 {%- endmacro %}
